@@ -58,10 +58,10 @@ struct TrustStoreConfig {
 };
 
 struct TlsListenerConfig {
-  std::vector<std::string> certificates;     // names; the first serves clients without SNI
+  std::vector<std::string> certificates;  // names; the first serves clients without SNI
   std::vector<std::string> alpn = {"h2", "http/1.1"};
-  std::string min_version = "1.2";           // "1.2" | "1.3"
-  bool require_san_coverage = false;         // SAN coverage gaps become errors, not warnings
+  std::string min_version = "1.2";    // "1.2" | "1.3"
+  bool require_san_coverage = false;  // SAN coverage gaps become errors, not warnings
   uint32_t session_ticket_rotation_s = 3600;
 };
 
@@ -140,12 +140,12 @@ struct PoolConfig {
 };
 
 struct LimitsConfig {
-  uint32_t max_header_bytes = 65536;      // request line + header fields
+  uint32_t max_header_bytes = 65536;  // request line + header fields
   uint32_t max_headers = 100;
-  uint64_t max_request_body_bytes = 0;    // 0: unlimited
-  uint32_t header_timeout_s = 20;         // first byte of a request to the end of its head
-  uint32_t connect_timeout_s = 5;         // TCP + TLS toward a real server
-  uint32_t max_connections = 0;           // per listener, all workers; 0: unlimited
+  uint64_t max_request_body_bytes = 0;      // 0: unlimited
+  uint32_t header_timeout_s = 20;           // first byte of a request to the end of its head
+  uint32_t connect_timeout_s = 5;           // TCP + TLS toward a real server
+  uint32_t max_connections = 0;             // per listener, all workers; 0: unlimited
   uint32_t max_connections_per_client = 0;  // per client address; 0: unlimited
   uint32_t h2_max_concurrent_streams = 100;
   uint32_t h2_max_header_list_bytes = 65536;

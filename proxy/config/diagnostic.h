@@ -11,7 +11,8 @@ enum class Severity { kError, kWarning };
 struct Diagnostic {
   Severity severity = Severity::kError;
   std::string file;       // e.g. "conf.d/lync.json"; "" when not from a file (admin API body)
-  std::string json_path;  // RFC 6901 pointer, e.g. "/virtual_services/ESPforLYNC/pools/fe/real_servers/1/port"
+  std::string json_path;  // RFC 6901 pointer, e.g.
+                          // "/virtual_services/ESPforLYNC/pools/fe/real_servers/1/port"
   std::string message;    // e.g. "must be 1..65535, got 70000"
 
   // "conf.d/lync.json: /virtual_services/x/listen: error: must be address:port, got \"foo\""

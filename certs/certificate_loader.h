@@ -1,0 +1,40 @@
+// Loading a configured certificate (PEM files or PKCS#12) with its key and chain, and checking it.
+#pragma once
+
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "certs/openssl_ptr.h"
+#include "proxy/config/config_model.h"
+#include "proxy/config/diagnostic.h"
+
+namespace espd::certs {
+
+struct LoadedCertificate {
+  std::string name;  // the configuration's name for it
+  X509Ptr leaf;
+  EvpPkeyPtr key;
+  X509StackPtr chain;              // intermediates, leaf's issuer first
+  std::vector<std::string> names;  // DNS SANs, or the CN when there is no DNS SAN
+  std::string key_type;            // "RSA", "EC", ...
+  time_t not_before = 0;
+  time_t not_after = 0;
+};
+
+// Loads /certificates/<name>. Every problem becomes an error naming the file and JSON pointer:
+// unreadable file, no certificate in it, no or undecryptable key, a key that does not match the
+// certificate, a wrong PKCS#12 password, a certificate not yet valid or expired.
+std::shared_ptr<LoadedCertificate> load_certificate(const config::Config& config,
+                                                    const std::string& name,
+                                                    config::Diagnostics& diagnostics);
+
+// Makes the OpenSSL "legacy" provider available (RC2/3DES PKCS#12 files exported from Windows)
+// next to the default provider. Called once at startup.
+void load_openssl_providers();
+
+// Reads a whole (small) file; false with `error` set on failure.
+bool read_small_file(const std::string& path, std::string& contents, std::string& error);
+
+}  // namespace espd::certs

@@ -1,0 +1,55 @@
+// The TLS side of one listener: its certificates, SNI selection, ALPN and the TLS posture.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "certs/certificate_loader.h"
+#include "certs/openssl_ptr.h"
+#include "proxy/config/config_model.h"
+#include "proxy/config/diagnostic.h"
+
+namespace espd::certs {
+
+// TLS 1.2 and 1.3 only (or 1.3 only), AEAD suites with forward secrecy, server preference, no
+// renegotiation, no compression, stateless session tickets with rotating keys. One SSL_CTX per
+// certificate; a handshake starts on the first (clients without SNI get it) and switches to the
+// certificate whose names cover the SNI.
+class ServerTlsContext {
+ public:
+  // Loads every certificate the listener names. Errors go to `diagnostics` (with `file` and the
+  // JSON pointer `pointer` + "/certificates/<i>") and return null.
+  static std::shared_ptr<ServerTlsContext> create(const config::Config& config,
+                                                  const config::TlsListenerConfig& tls,
+                                                  const std::string& file,
+                                                  const std::string& pointer,
+                                                  config::Diagnostics& diagnostics);
+  ~ServerTlsContext();
+
+  // A server-side SSL for an accepted socket, or null (OpenSSL out of memory).
+  SSL* new_ssl(int fd) const;
+
+  struct Entry {
+    std::shared_ptr<LoadedCertificate> certificate;
+    SslCtxPtr ctx;
+  };
+  const std::vector<Entry>& entries() const { return entries_; }
+
+  // The entry serving `server_name` (SNI), or the first when none covers it.
+  const Entry& select(std::string_view server_name) const;
+
+ private:
+  ServerTlsContext() = default;
+  static int on_server_name(SSL* ssl, int* alert, void* arg);
+  static int on_alpn(SSL* ssl, const unsigned char** out, unsigned char* out_length,
+                     const unsigned char* in, unsigned in_length, void* arg);
+
+  std::vector<Entry> entries_;
+  std::vector<unsigned char> alpn_;  // the configured protocols, wire format, preference order
+};
+
+// Negotiated ALPN protocol of a finished handshake ("" when none).
+std::string negotiated_alpn(SSL* ssl);
+
+}  // namespace espd::certs

@@ -1,0 +1,62 @@
+// The TLS client side toward the real servers of a pool.
+#include "certs/upstream_tls_context.h"
+
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
+#include "proxy/net/socket_address.h"
+#include "proxy/net/transport.h"
+
+namespace espd::certs {
+
+std::shared_ptr<UpstreamTlsContext> UpstreamTlsContext::create(
+    const config::Config& config, const config::ReencryptConfig& reencrypt, const std::string& file,
+    const std::string& pointer, config::Diagnostics& diagnostics) {
+  std::shared_ptr<UpstreamTlsContext> context(new UpstreamTlsContext());
+  context->ctx_.reset(SSL_CTX_new(TLS_client_method()));
+  SSL_CTX* c = context->ctx_.get();
+  if (!c) {
+    diagnostics.error(file, pointer, "SSL_CTX_new failed: " + net::drain_openssl_errors());
+    return nullptr;
+  }
+  SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+  SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                          SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_read_ahead(c, 1);
+
+  if (reencrypt.trust.empty()) {
+    if (SSL_CTX_set_default_verify_paths(c) != 1) {
+      diagnostics.error(file, pointer + "/trust",
+                        "cannot load the system CA store: " + net::drain_openssl_errors());
+      return nullptr;
+    }
+  } else {
+    const config::TrustStoreConfig& trust = config.trust_stores.at(reencrypt.trust);
+    std::string ca_path = config.resolve_path(trust.ca);
+    if (SSL_CTX_load_verify_file(c, ca_path.c_str()) != 1) {
+      diagnostics.error(
+          trust.source_file, "/trust_stores/" + reencrypt.trust + "/ca",
+          "cannot load CA certificates from " + ca_path + ": " + net::drain_openssl_errors());
+      return nullptr;
+    }
+  }
+  return context;
+}
+
+SSL* UpstreamTlsContext::new_ssl(int fd, const std::string& verify_name) const {
+  SSL* ssl = SSL_new(ctx_.get());
+  if (!ssl) return nullptr;
+  SSL_set_fd(ssl, fd);
+  SSL_set_connect_state(ssl);
+  if (net::is_ip_literal(verify_name)) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), verify_name.c_str());
+  } else {
+    SSL_set_tlsext_host_name(ssl, verify_name.c_str());
+    SSL_set1_host(ssl, verify_name.c_str());
+  }
+  return ssl;
+}
+
+}  // namespace espd::certs

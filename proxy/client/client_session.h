@@ -1,0 +1,19 @@
+// The protocol spoken on a client connection once TLS (if any) is up: HTTP/1.1 or HTTP/2.
+#pragma once
+
+namespace espd::client {
+
+class ClientSession {
+ public:
+  virtual ~ClientSession() = default;
+  virtual void on_readable() = 0;
+  virtual void on_writable() = 0;
+  // The connection's timer fired (the session armed it).
+  virtual void on_timer() = 0;
+  // Graceful stop: close when idle, else after the response in flight.
+  virtual void shutdown_gracefully() = 0;
+  // The connection is closing: abandon whatever is in flight (the exchange, if any).
+  virtual void abandon() = 0;
+};
+
+}  // namespace espd::client

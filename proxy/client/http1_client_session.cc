@@ -1,0 +1,420 @@
+// HTTP/1.1 on a client connection.
+#include "proxy/client/http1_client_session.h"
+
+#include "proxy/client/local_response.h"
+#include "proxy/exchange/request_dispatcher.h"
+#include "proxy/log/event.h"
+
+namespace espd::client {
+namespace {
+
+http1::RequestLimits request_limits(const config::LimitsConfig& limits) {
+  http1::RequestLimits result;
+  result.max_head_bytes = limits.max_header_bytes;
+  result.max_headers = limits.max_headers;
+  result.max_target_bytes = std::min<size_t>(8192, limits.max_header_bytes);
+  return result;
+}
+
+// Short bodies for gateway errors: they say what happened without revealing internal addresses.
+std::string_view gateway_error_body(uint16_t status) {
+  switch (status) {
+    case 504:
+      return "Gateway Timeout: the real server did not answer in time\n";
+    case 503:
+      return "Service Unavailable: no real server is available, try again later\n";
+    default:
+      return "Bad Gateway: the real server could not be reached or sent an invalid response\n";
+  }
+}
+
+}  // namespace
+
+Http1ClientSession::Http1ClientSession(ClientConnection& connection)
+    : conn_(connection),
+      limits_(connection.service().config->limits),
+      parser_(request_limits(limits_)) {
+  conn_.arm_timer_ms(uint64_t{conn_.service().config->idle_timeout_s} * 1000);
+}
+
+Http1ClientSession::~Http1ClientSession() {
+  abandon();
+}
+
+void Http1ClientSession::abandon() {
+  if (exchange_) {
+    exchange_->abort();
+    finish_exchange();
+  }
+}
+
+void Http1ClientSession::finish_exchange() {
+  if (!exchange_) return;
+  conn_.worker().defer_delete(exchange_);
+  exchange_ = nullptr;
+}
+
+bool Http1ClientSession::wants_input() const {
+  switch (state_) {
+    case State::kIdle:
+    case State::kHead:
+      return true;
+    case State::kForwarding:
+      // While the body is blocked on the real server, stop reading: that is the back-pressure.
+      // Once the request is complete, keep reading (bounded by the buffer) to see the client
+      // go away; pipelined requests wait in the buffer.
+      return !request_pending_.active;
+    case State::kClosing:
+      return false;
+  }
+  return false;
+}
+
+// Room to read into: a head may grow the buffer up to the header limit (+1 so the parser sees
+// the limit exceeded); anything else reads into one block.
+bool Http1ClientSession::make_room() {
+  IoBuffer& in = conn_.input();
+  in.ensure(conn_.buffers());
+  if (in.tail_room() > 0) return true;
+  if (state_ == State::kIdle || state_ == State::kHead) {
+    size_t limit = size_t{limits_.max_header_bytes} + 1;
+    if (in.size() >= limit) return false;
+    in.reserve_tail(conn_.buffers(), std::min<size_t>(BufferPool::kBlockSize, limit - in.size()));
+    return true;
+  }
+  if (request_pending_.active) return false;  // the pending piece points into the buffer
+  in.compact();
+  return in.tail_room() > 0;
+}
+
+void Http1ClientSession::on_readable() {
+  while (!conn_.closed()) {
+    if (!wants_input() || !make_room()) {
+      conn_.want_read(false);
+      return;
+    }
+    IoBuffer& in = conn_.input();
+    std::span<char> space = in.writable();
+    net::IoResult result = conn_.transport().read(space.data(), space.size());
+    switch (result.status) {
+      case net::IoStatus::kOk:
+        in.commit(result.bytes);
+        process_input();
+        continue;
+      case net::IoStatus::kWantRead:
+      case net::IoStatus::kWantWrite:
+        conn_.want_read(true);
+        in.release_if_empty();
+        return;
+      case net::IoStatus::kEof:
+      case net::IoStatus::kError:
+        on_client_gone();
+        return;
+    }
+  }
+}
+
+void Http1ClientSession::on_client_gone() {
+  // Mid-request or waiting for the answer: nobody will read it, so the real-server side stops too.
+  abandon();
+  conn_.close();
+}
+
+void Http1ClientSession::process_input() {
+  IoBuffer& in = conn_.input();
+  while (!conn_.closed()) {
+    switch (state_) {
+      case State::kIdle:
+        if (in.empty()) return;
+        state_ = State::kHead;
+        conn_.arm_timer_ms(uint64_t{limits_.header_timeout_s} * 1000);
+        [[fallthrough]];
+      case State::kHead: {
+        http1::RequestHead& head = conn_.worker().request_head_scratch();
+        http1::ParseStatus status = parser_.parse(in.readable(), head);
+        if (status == http1::ParseStatus::kIncomplete) return;
+        if (status == http1::ParseStatus::kError) {
+          http1::ParseError error = parser_.error();
+          reject_request(http1::request_error_status(error), http1::error_reason(error),
+                         std::string(reason_phrase(http1::request_error_status(error))) + ": " +
+                             http1::error_reason(error) + "\n");
+          return;
+        }
+        begin_request(head);
+        continue;
+      }
+      case State::kForwarding:
+        if (!request_done_) forward_request_body();
+        return;
+      case State::kClosing:
+        return;
+    }
+  }
+}
+
+void Http1ClientSession::begin_request(const http1::RequestHead& head) {
+  size_t head_bytes = parser_.consumed();
+  version_minor_ = head.version_minor;
+  head_request_ = head.method == "HEAD";
+  close_after_response_ = head.connection_close || conn_.worker().shutting_down();
+  request_body_ = head.body.kind;
+  request_remaining_ = head.body.content_length;
+  request_body_bytes_ = 0;
+  request_done_ = request_body_ == http1::BodyKind::kNone;
+  response_started_ = false;
+  response_blocked_ = false;
+  request_chunked_.reset();
+  conn_.cancel_timer();
+
+  if (limits_.max_request_body_bytes != 0 && request_body_ == http1::BodyKind::kContentLength &&
+      request_remaining_ > limits_.max_request_body_bytes) {
+    reject_request(413, "body_too_large", "Content Too Large\n");
+    return;
+  }
+
+  exchange::Dispatch dispatch =
+      exchange::dispatch_request(conn_.worker(), conn_.service(), *this, head,
+                                 exchange::ClientFacts{conn_.peer(), conn_.tls()});
+  conn_.input().consume(head_bytes);
+  if (!dispatch.exchange) {
+    // An unread request body cannot be skipped safely: close after answering.
+    state_ = State::kForwarding;
+    respond_locally(dispatch.status, dispatch.body, dispatch.extra_fields,
+                    close_after_response_ || !request_done_);
+    return;
+  }
+  exchange_ = dispatch.exchange;
+  state_ = State::kForwarding;
+  if (request_done_) {
+    exchange_->end_request_body();
+  } else {
+    forward_request_body();
+  }
+}
+
+void Http1ClientSession::forward_request_body() {
+  IoBuffer& in = conn_.input();
+  while (!request_done_ && exchange_) {
+    if (request_pending_.active) {
+      std::string_view piece = request_pending_.next_piece();
+      exchange::Exchange* exchange = exchange_;
+      if (!exchange->offer_request_body(piece)) return;     // on_request_body_drained() resumes
+      if (exchange_ != exchange || conn_.closed()) return;  // it failed meanwhile
+      if (request_pending_.take(piece.size())) in.consume(request_pending_.input_bytes);
+      continue;
+    }
+    if (request_body_ == http1::BodyKind::kContentLength) {
+      if (request_remaining_ == 0) break;
+      if (in.empty()) return;
+      size_t take = static_cast<size_t>(std::min<uint64_t>(request_remaining_, in.size()));
+      request_pending_.set(in.readable().substr(0, take), take);
+      request_remaining_ -= take;
+      continue;
+    }
+    // Chunked: decoded and re-framed, so what the real server sees is canonical.
+    if (in.empty()) return;
+    size_t consumed = 0;
+    std::string_view data;
+    http1::Header trailer;
+    switch (request_chunked_.decode(in.readable(), consumed, data, trailer)) {
+      case http1::ChunkedDecoder::Status::kData:
+        request_body_bytes_ += data.size();
+        if (limits_.max_request_body_bytes != 0 &&
+            request_body_bytes_ > limits_.max_request_body_bytes) {
+          reject_request(413, "body_too_large", "Content Too Large\n");
+          return;
+        }
+        request_pending_.set(data, consumed);
+        break;
+      case http1::ChunkedDecoder::Status::kTrailer:
+        in.consume(consumed);  // request trailers are not forwarded
+        break;
+      case http1::ChunkedDecoder::Status::kNeedMore:
+        in.consume(consumed);
+        return;
+      case http1::ChunkedDecoder::Status::kDone:
+        in.consume(consumed);
+        request_done_ = true;
+        break;
+      case http1::ChunkedDecoder::Status::kError:
+        reject_request(
+            400, http1::error_reason(request_chunked_.error()),
+            std::string("Bad Request: ") + http1::error_reason(request_chunked_.error()) + "\n");
+        return;
+    }
+  }
+  if (!exchange_) return;
+  request_done_ = true;
+  exchange_->end_request_body();
+}
+
+void Http1ClientSession::on_request_body_drained() {
+  if (state_ != State::kForwarding || request_done_ || conn_.closed()) return;
+  forward_request_body();
+  if (conn_.closed() || request_pending_.active) return;
+  conn_.want_read(true);
+  // Bytes may already wait in the buffer or inside OpenSSL: no socket event would announce them.
+  if (!conn_.input().empty() || conn_.transport().has_pending()) conn_.schedule_read();
+}
+
+void Http1ClientSession::reject_request(uint16_t status, std::string_view reason,
+                                        std::string_view body) {
+  log::Event(log::Level::kDebug, "request_rejected")
+      .field("client", conn_.peer().to_string())
+      .field("virtual_service", conn_.service().name)
+      .field("status", status)
+      .field("reason", reason)
+      .emit();
+  if (exchange_) {
+    exchange_->abort();
+    finish_exchange();
+  }
+  if (response_started_) {
+    conn_.close();
+    return;
+  }
+  respond_locally(status, body, {}, true);
+}
+
+void Http1ClientSession::respond_locally(uint16_t status, std::string_view body,
+                                         std::string_view extra_fields, bool close) {
+  if (version_minor_ == 0) close = true;
+  write_local_response(conn_.buffers(), conn_.output().buffer(), status, body, close, head_request_,
+                       extra_fields);
+  response_started_ = true;
+  if (close) {
+    state_ = State::kClosing;
+    conn_.close_after_output();
+    return;
+  }
+  if (conn_.flush() == net::FlushStatus::kError) {
+    conn_.close();
+    return;
+  }
+  next_request();
+}
+
+void Http1ClientSession::next_request() {
+  state_ = State::kIdle;
+  parser_.reset();
+  request_pending_ = {};
+  response_started_ = false;
+  conn_.arm_timer_ms(uint64_t{conn_.service().config->idle_timeout_s} * 1000);
+  IoBuffer& in = conn_.input();
+  if (!in.empty() || conn_.transport().has_pending()) {
+    conn_.schedule_read();  // a pipelined request: handled from the top of the loop
+  } else {
+    in.release_if_empty();
+  }
+  conn_.want_read(true);
+}
+
+void Http1ClientSession::on_interim_response(const http1::ResponseHead& head) {
+  // 100 Continue and friends mean nothing to an HTTP/1.0 client.
+  if (version_minor_ == 0) return;
+  exchange::write_forwarded_response(conn_.buffers(), conn_.output().buffer(), head,
+                                     exchange::ClientFraming::kNone, false, {});
+  conn_.schedule_flush();
+}
+
+void Http1ClientSession::on_response_head(const http1::ResponseHead& head) {
+  response_started_ = true;
+  framing_ = exchange::choose_client_framing(head, head_request_, version_minor_);
+  if (!request_done_ || framing_ == exchange::ClientFraming::kUntilClose || version_minor_ == 0 ||
+      conn_.worker().shutting_down()) {
+    close_after_response_ = true;
+  }
+  exchange::write_forwarded_response(conn_.buffers(), conn_.output().buffer(), head, framing_,
+                                     close_after_response_, {});
+  // Flushed once the real server's current read is handled, so that a small body that came with
+  // the head goes out in the same write.
+  conn_.schedule_flush();
+}
+
+bool Http1ClientSession::on_response_body(std::string_view data) {
+  bool taken = true;
+  switch (framing_) {
+    case exchange::ClientFraming::kContentLength:
+    case exchange::ClientFraming::kUntilClose:
+      taken = conn_.output().offer(conn_.buffers(), conn_.transport(), data);
+      break;
+    case exchange::ClientFraming::kChunked: {
+      char header[20];
+      size_t length = http1::write_chunk_header(header, data.size());
+      taken = conn_.output().offer_framed(conn_.buffers(), conn_.transport(),
+                                          std::string_view(header, length), data, "\r\n");
+      break;
+    }
+    case exchange::ClientFraming::kNone:
+      break;
+  }
+  if (!taken) {
+    response_blocked_ = true;
+    conn_.want_write(true);
+    return false;
+  }
+  conn_.schedule_flush();
+  return true;
+}
+
+void Http1ClientSession::on_response_end(std::string_view trailers) {
+  if (framing_ == exchange::ClientFraming::kChunked) {
+    IoBuffer& out = conn_.output().buffer();
+    out.append(conn_.buffers(), "0\r\n");
+    out.append(conn_.buffers(), trailers);
+    out.append(conn_.buffers(), "\r\n");
+  }
+  finish_exchange();
+  if (close_after_response_ || !request_done_) {
+    state_ = State::kClosing;
+    conn_.close_after_output();
+    return;
+  }
+  if (conn_.flush() == net::FlushStatus::kError) {
+    conn_.close();
+    return;
+  }
+  next_request();
+}
+
+void Http1ClientSession::on_exchange_failed(uint16_t status, std::string_view, std::string_view) {
+  finish_exchange();
+  if (response_started_) {
+    conn_.close();  // a response is half sent: only closing tells the client it is incomplete
+    return;
+  }
+  respond_locally(status, gateway_error_body(status), {}, !request_done_ || close_after_response_);
+}
+
+void Http1ClientSession::on_writable() {
+  net::FlushStatus status = conn_.flush();
+  if (status == net::FlushStatus::kError) {
+    on_client_gone();
+    return;
+  }
+  if (status == net::FlushStatus::kDone && response_blocked_ && exchange_) {
+    response_blocked_ = false;
+    exchange_->resume_response();
+  }
+}
+
+void Http1ClientSession::on_timer() {
+  switch (state_) {
+    case State::kIdle:
+      conn_.close();  // idle keep-alive connection: idle_timeout_s without a byte
+      return;
+    case State::kHead:
+      reject_request(408, "header_timeout", "Request Timeout\n");
+      return;
+    case State::kForwarding:
+    case State::kClosing:
+      return;
+  }
+}
+
+void Http1ClientSession::shutdown_gracefully() {
+  close_after_response_ = true;
+  if (state_ == State::kIdle && conn_.input().empty()) conn_.close();
+}
+
+}  // namespace espd::client

@@ -1,0 +1,79 @@
+// HTTP/1.1 on a client connection: reads requests one at a time (pipelined ones wait their turn),
+// dispatches each, streams the request body to the exchange and the response back, keep-alive.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "proxy/client/client_connection.h"
+#include "proxy/client/client_session.h"
+#include "proxy/exchange/exchange.h"
+#include "proxy/exchange/exchange_client.h"
+#include "proxy/exchange/forwarded_response.h"
+#include "proxy/exchange/pending_body.h"
+#include "proxy/http1/chunked_decoder.h"
+#include "proxy/http1/request_parser.h"
+
+namespace espd::client {
+
+class Http1ClientSession final : public ClientSession, public exchange::ExchangeClient {
+ public:
+  explicit Http1ClientSession(ClientConnection& connection);
+  ~Http1ClientSession() override;
+
+  // ClientSession
+  void on_readable() override;
+  void on_writable() override;
+  void on_timer() override;
+  void shutdown_gracefully() override;
+  void abandon() override;
+
+  // exchange::ExchangeClient
+  void on_interim_response(const http1::ResponseHead& head) override;
+  void on_response_head(const http1::ResponseHead& head) override;
+  bool on_response_body(std::string_view data) override;
+  void on_response_end(std::string_view trailers) override;
+  void on_request_body_drained() override;
+  void on_exchange_failed(uint16_t status, std::string_view reason,
+                          std::string_view detail) override;
+
+ private:
+  enum class State : uint8_t {
+    kIdle,        // between requests
+    kHead,        // reading a request head
+    kForwarding,  // an exchange is running
+    kClosing,     // the last response is being written, then the connection closes
+  };
+
+  bool wants_input() const;
+  bool make_room();
+  void process_input();
+  void begin_request(const http1::RequestHead& head);
+  void forward_request_body();
+  void respond_locally(uint16_t status, std::string_view body, std::string_view extra_fields,
+                       bool close);
+  void reject_request(uint16_t status, std::string_view reason, std::string_view body);
+  void finish_exchange();
+  void next_request();
+  void on_client_gone();
+
+  ClientConnection& conn_;
+  const config::LimitsConfig& limits_;
+  http1::RequestParser parser_;
+  http1::ChunkedDecoder request_chunked_;
+  exchange::Exchange* exchange_ = nullptr;
+  exchange::PendingBody request_pending_;
+  uint64_t request_remaining_ = 0;
+  uint64_t request_body_bytes_ = 0;
+  State state_ = State::kIdle;
+  http1::BodyKind request_body_ = http1::BodyKind::kNone;
+  exchange::ClientFraming framing_ = exchange::ClientFraming::kNone;
+  uint8_t version_minor_ = 1;
+  bool head_request_ = false;
+  bool request_done_ = false;
+  bool response_started_ = false;
+  bool response_blocked_ = false;
+  bool close_after_response_ = false;
+};
+
+}  // namespace espd::client

@@ -1,0 +1,51 @@
+// Writing the HTTP/1.1 request head that goes to the real server.
+#include "proxy/exchange/forwarded_request.h"
+
+namespace espd::exchange {
+
+void write_forwarded_request(BufferPool& pool, IoBuffer& out, const http1::RequestHead& head,
+                             std::string_view path, std::string_view query,
+                             const ForwardingOptions& options) {
+  out.append(pool, head.method);
+  out.append(pool, " ");
+  out.append(pool, path);
+  if (!query.empty()) {
+    out.append(pool, "?");
+    out.append(pool, query);
+  }
+  out.append(pool, " HTTP/1.1\r\n");
+  bool has_host = false;
+  for (const http1::Header& field : head.headers) {
+    if (http1::is_hop_by_hop(field.name)) continue;
+    if (options.x_forwarded_for && http1::iequals(field.name, "x-forwarded-for")) continue;
+    if (options.x_forwarded_proto && http1::iequals(field.name, "x-forwarded-proto")) continue;
+    if (http1::listed_in_connection(head.headers, field.name) &&
+        !http1::iequals(field.name, "host") && !http1::iequals(field.name, "content-length")) {
+      continue;
+    }
+    if (http1::iequals(field.name, "host")) has_host = true;
+    out.append(pool, field.name);
+    out.append(pool, ": ");
+    out.append(pool, field.value);
+    out.append(pool, "\r\n");
+  }
+  if (!has_host && !head.host.empty()) {
+    out.append(pool, "Host: ");
+    out.append(pool, head.host);
+    out.append(pool, "\r\n");
+  }
+  if (head.body.kind == http1::BodyKind::kChunked)
+    out.append(pool, "Transfer-Encoding: chunked\r\n");
+  if (options.x_forwarded_for) {
+    out.append(pool, "X-Forwarded-For: ");
+    out.append(pool, options.client_ip);
+    out.append(pool, "\r\n");
+  }
+  if (options.x_forwarded_proto) {
+    out.append(pool,
+               options.client_tls ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
+  }
+  out.append(pool, "\r\n");
+}
+
+}  // namespace espd::exchange

@@ -1,0 +1,76 @@
+// Read/write readiness and a timer for one socket.
+#include "proxy/net/io_watcher.h"
+
+#include <sys/time.h>
+
+namespace espd::net {
+
+void IoWatcher::init(event_base* base, int fd, event_callback_fn callback, void* arg) {
+  clear();
+  event_assign(&read_, base, fd, EV_READ | EV_PERSIST, callback, arg);
+  event_assign(&write_, base, fd, EV_WRITE | EV_PERSIST, callback, arg);
+  initialized_ = true;
+}
+
+void IoWatcher::want_read(bool on) {
+  if (!initialized_ || on == reading_) return;
+  reading_ = on;
+  if (on) {
+    event_add(&read_, nullptr);
+  } else {
+    event_del(&read_);
+  }
+}
+
+void IoWatcher::want_write(bool on) {
+  if (!initialized_ || on == writing_) return;
+  writing_ = on;
+  if (on) {
+    event_add(&write_, nullptr);
+  } else {
+    event_del(&write_);
+  }
+}
+
+void IoWatcher::activate_read() {
+  if (initialized_) event_active(&read_, EV_READ, 0);
+}
+
+void IoWatcher::activate_write() {
+  if (initialized_) event_active(&write_, EV_WRITE, 0);
+}
+
+void IoWatcher::clear() {
+  if (!initialized_) return;
+  if (reading_) event_del(&read_);
+  if (writing_) event_del(&write_);
+  reading_ = writing_ = false;
+  initialized_ = false;
+}
+
+void Timer::init(event_base* base, event_callback_fn callback, void* arg) {
+  cancel();
+  evtimer_assign(&event_, base, callback, arg);
+  initialized_ = true;
+}
+
+void Timer::arm_ms(uint64_t milliseconds) {
+  if (!initialized_) return;
+  timeval tv{static_cast<time_t>(milliseconds / 1000),
+             static_cast<suseconds_t>((milliseconds % 1000) * 1000)};
+  evtimer_add(&event_, &tv);
+  armed_ = true;
+}
+
+void Timer::cancel() {
+  if (initialized_ && armed_) evtimer_del(&event_);
+  armed_ = false;
+}
+
+uint64_t loop_now_ms(event_base* base) {
+  timeval tv;
+  event_base_gettimeofday_cached(base, &tv);
+  return static_cast<uint64_t>(tv.tv_sec) * 1000 + static_cast<uint64_t>(tv.tv_usec) / 1000;
+}
+
+}  // namespace espd::net

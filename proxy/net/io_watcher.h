@@ -1,0 +1,65 @@
+// Read/write readiness and a timer for one socket, embedded in its owner (no extra allocation),
+// with interest tracked so the event loop is only told about changes.
+#pragma once
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include <cstdint>
+
+namespace espd::net {
+
+class IoWatcher {
+ public:
+  IoWatcher() = default;
+  ~IoWatcher() { clear(); }
+  IoWatcher(const IoWatcher&) = delete;
+  IoWatcher& operator=(const IoWatcher&) = delete;
+
+  // `callback(fd, EV_READ or EV_WRITE, arg)`.
+  void init(event_base* base, int fd, event_callback_fn callback, void* arg);
+  void want_read(bool on);
+  void want_write(bool on);
+  // Runs the callback for readability on the next loop iteration (bytes are already buffered).
+  void activate_read();
+  // Runs the callback for writability on the next loop iteration (to flush coalesced output).
+  void activate_write();
+  bool reading() const { return reading_; }
+  bool writing() const { return writing_; }
+  // Removes both events (before the socket is closed or handed to another owner).
+  void clear();
+
+ private:
+  struct event read_;
+  struct event write_;
+  bool initialized_ = false;
+  bool reading_ = false;
+  bool writing_ = false;
+};
+
+// A one-shot timer re-armed by its owner. Deadlines are kept by the owner and checked when the
+// timer fires, so activity only updates a timestamp instead of re-arming the timer each time.
+class Timer {
+ public:
+  Timer() = default;
+  ~Timer() { cancel(); }
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+
+  void init(event_base* base, event_callback_fn callback, void* arg);
+  void arm_ms(uint64_t milliseconds);
+  void cancel();
+  bool armed() const { return armed_; }
+  // Must be called by the owner's callback, since the event is no longer pending then.
+  void fired() { armed_ = false; }
+
+ private:
+  struct event event_;
+  bool initialized_ = false;
+  bool armed_ = false;
+};
+
+// Milliseconds of the loop's cached clock (monotonic enough for timeouts, cheap to read).
+uint64_t loop_now_ms(event_base* base);
+
+}  // namespace espd::net

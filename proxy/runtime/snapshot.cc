@@ -1,0 +1,118 @@
+// Compiling a validated Config into a runtime Snapshot.
+#include "proxy/runtime/snapshot.h"
+
+namespace espd::runtime {
+
+bool alpn_supported(const std::string& protocol) {
+  return protocol == "http/1.1";
+}
+
+const Pool* VirtualService::find_pool(const std::string& name) const {
+  for (const Pool& pool : pools) {
+    if (pool.name == name) return &pool;
+  }
+  return nullptr;
+}
+
+const VirtualService* Snapshot::find_by_listen(const net::SocketAddress& address) const {
+  for (const auto& service : services) {
+    if (service->listen == address) return service.get();
+  }
+  return nullptr;
+}
+
+namespace {
+
+const Pool* find_previous_pool(const Snapshot* previous, const std::string& service,
+                               const std::string& pool) {
+  if (!previous) return nullptr;
+  for (const auto& s : previous->services) {
+    if (s->name == service) return s->find_pool(pool);
+  }
+  return nullptr;
+}
+
+std::shared_ptr<RealServerState> previous_state(const Pool* previous,
+                                                const net::SocketAddress& address) {
+  if (!previous) return nullptr;
+  for (const RealServer& server : previous->servers) {
+    if (server.address == address) return server.state;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Config> config,
+                                               const Snapshot* previous,
+                                               config::Diagnostics& diagnostics) {
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->config = config;
+  snapshot->generation = previous ? previous->generation + 1 : 1;
+  bool failed = false;
+
+  for (const auto& [name, vs] : config->virtual_services) {
+    const std::string pointer = "/virtual_services/" + name;
+    auto service = std::make_unique<VirtualService>();
+    service->name = name;
+    service->config = &vs;
+    auto listen = net::parse_socket_address(vs.listen);
+    if (!listen) {
+      diagnostics.error(vs.source_file, pointer + "/listen",
+                        "invalid address \"" + vs.listen + "\"");
+      failed = true;
+      continue;
+    }
+    service->listen = *listen;
+
+    if (vs.tls) {
+      config::TlsListenerConfig tls = *vs.tls;
+      std::erase_if(tls.alpn, [](const std::string& p) { return !alpn_supported(p); });
+      service->tls = certs::ServerTlsContext::create(*config, tls, vs.source_file, pointer + "/tls",
+                                                     diagnostics);
+      if (!service->tls) failed = true;
+    }
+
+    for (const auto& [pool_name, pool_config] : vs.pools) {
+      const std::string pool_pointer = pointer + "/pools/" + pool_name;
+      Pool pool;
+      pool.name = pool_name;
+      pool.config = &pool_config;
+      const Pool* before = find_previous_pool(previous, name, pool_name);
+      pool.state = before ? before->state : std::make_shared<PoolState>();
+      if (pool_config.reencrypt.enabled) {
+        pool.tls = certs::UpstreamTlsContext::create(*config, pool_config.reencrypt, vs.source_file,
+                                                     pool_pointer + "/reencrypt", diagnostics);
+        if (!pool.tls) failed = true;
+      }
+      for (size_t i = 0; i < pool_config.real_servers.size(); ++i) {
+        const config::RealServerConfig& rs = pool_config.real_servers[i];
+        auto address = net::make_socket_address(rs.address, rs.port);
+        if (!address) {
+          diagnostics.error(vs.source_file, pool_pointer + "/real_servers/" + std::to_string(i),
+                            "invalid address \"" + rs.address + "\"");
+          failed = true;
+          continue;
+        }
+        RealServer server;
+        server.config = &rs;
+        server.address = *address;
+        server.label = address->to_string();
+        server.verify_name = pool_config.reencrypt.server_name.empty()
+                                 ? address->ip_string()
+                                 : pool_config.reencrypt.server_name;
+        server.state = previous_state(before, *address);
+        if (!server.state) server.state = std::make_shared<RealServerState>();
+        pool.servers.push_back(std::move(server));
+      }
+      service->pools.push_back(std::move(pool));
+    }
+    // Pools are in a vector that no longer grows: pointers into it are stable from here on.
+    service->default_pool = service->find_pool(vs.default_pool);
+    snapshot->services.push_back(std::move(service));
+  }
+  if (failed) return nullptr;
+  return snapshot;
+}
+
+}  // namespace espd::runtime

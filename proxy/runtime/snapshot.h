@@ -1,0 +1,67 @@
+// The running configuration: a validated Config compiled into what the data path reads
+// (addresses, TLS contexts, pools with their shared state). Immutable once built; a change builds
+// a new Snapshot and swaps it in, and connections finish on the one they started with.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "certs/server_tls_context.h"
+#include "certs/upstream_tls_context.h"
+#include "proxy/config/config_model.h"
+#include "proxy/config/diagnostic.h"
+#include "proxy/net/socket_address.h"
+#include "proxy/runtime/real_server_state.h"
+
+namespace espd::runtime {
+
+struct RealServer {
+  const config::RealServerConfig* config = nullptr;
+  net::SocketAddress address;
+  std::string label;        // "10.154.201.2:4443"
+  std::string verify_name;  // name checked on its certificate (and sent as SNI if a name)
+  std::shared_ptr<RealServerState> state;
+};
+
+struct Pool {
+  std::string name;
+  const config::PoolConfig* config = nullptr;
+  std::vector<RealServer> servers;
+  std::shared_ptr<certs::UpstreamTlsContext> tls;  // null: plain HTTP toward the servers
+  std::shared_ptr<PoolState> state;
+};
+
+struct VirtualService {
+  std::string name;
+  const config::VirtualServiceConfig* config = nullptr;
+  net::SocketAddress listen;
+  std::shared_ptr<certs::ServerTlsContext> tls;  // null: plain HTTP service
+  std::vector<Pool> pools;
+  const Pool* default_pool = nullptr;
+
+  const Pool* find_pool(const std::string& name) const;
+};
+
+struct Snapshot {
+  std::shared_ptr<const config::Config> config;
+  uint64_t generation = 0;
+  std::vector<std::unique_ptr<VirtualService>> services;
+
+  const VirtualService* find_by_listen(const net::SocketAddress& address) const;
+};
+
+// Compiles `config`. State of real servers and pools that also exist in `previous` (same virtual
+// service, pool and address:port) is carried over. Certificate and trust store problems are
+// reported to `diagnostics` and give null. Used both by `espd --check` and by every (re)load, so a
+// configuration that checks is one that runs.
+std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Config> config,
+                                               const Snapshot* previous,
+                                               config::Diagnostics& diagnostics);
+
+// The ALPN protocols espd implements, in the order offered when configured.
+bool alpn_supported(const std::string& protocol);
+
+}  // namespace espd::runtime

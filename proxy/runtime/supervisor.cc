@@ -1,0 +1,254 @@
+// The control thread: workers, listening sockets, configuration changes, shutdown.
+#include "proxy/runtime/supervisor.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "certs/certificate_loader.h"
+#include "certs/session_ticket_keys.h"
+#include "proxy/log/event.h"
+#include "proxy/runtime/log_setup.h"
+
+namespace espd::runtime {
+namespace {
+
+uint64_t steady_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+std::vector<std::string> error_lines(const config::Diagnostics& diagnostics) {
+  std::vector<std::string> lines;
+  for (const config::Diagnostic& d : diagnostics.all()) {
+    if (d.severity == config::Severity::kError) lines.push_back(d.to_string());
+  }
+  return lines;
+}
+
+void log_warnings(const config::Diagnostics& diagnostics) {
+  for (const config::Diagnostic& d : diagnostics.all()) {
+    if (d.severity == config::Severity::kWarning) {
+      log::Event(log::Level::kWarning, "config_warning").field("detail", d.to_string()).emit();
+    }
+  }
+}
+
+constexpr uint64_t kTickMs = 50;
+
+// Ticket keys are shared by all listeners: rotate at the shortest period any of them asks for.
+uint64_t ticket_rotation_ms(const Snapshot& snapshot) {
+  uint64_t seconds = 3600;
+  bool any = false;
+  for (const auto& [name, service] : snapshot.config->virtual_services) {
+    if (!service.tls) continue;
+    seconds = any ? std::min<uint64_t>(seconds, service.tls->session_ticket_rotation_s)
+                  : service.tls->session_ticket_rotation_s;
+    any = true;
+  }
+  return std::max<uint64_t>(seconds, 1) * 1000;
+}
+
+}  // namespace
+
+Supervisor::Supervisor(std::string config_path) : config_path_(std::move(config_path)) {}
+
+Supervisor::~Supervisor() {
+  for (event* ev : events_)
+    event_free(ev);
+  if (tick_) event_free(tick_);
+  if (base_) event_base_free(base_);
+}
+
+std::shared_ptr<const Snapshot> Supervisor::current() const {
+  std::lock_guard lock(current_mutex_);
+  return current_;
+}
+
+config::Diagnostics Supervisor::apply(std::shared_ptr<const config::Config> config) {
+  config::Diagnostics diagnostics;
+  std::shared_ptr<const Snapshot> previous = current();
+  auto snapshot = build_snapshot(config, previous.get(), diagnostics);
+  if (!snapshot) return diagnostics;
+  std::vector<net::SocketAddress> addresses;
+  for (const auto& service : snapshot->services)
+    addresses.push_back(service->listen);
+  std::vector<listeners::WorkerListeners> per_worker;
+  std::string error = listeners_->prepare(addresses, per_worker);
+  if (!error.empty()) {
+    diagnostics.error("", "/virtual_services", error);
+    return diagnostics;
+  }
+  std::string log_error = apply_log_destinations(*config);
+  if (!log_error.empty()) diagnostics.warning("", "/logging", log_error + " (kept the previous)");
+  if (previous && config->workers != previous->config->workers) {
+    diagnostics.warning("", "/workers", "a new worker count takes effect at the next start");
+  }
+  {
+    std::lock_guard lock(current_mutex_);
+    current_ = snapshot;
+  }
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    Worker* worker = workers_[i].get();
+    worker->post([worker, snapshot, fds = std::move(per_worker[i])]() mutable {
+      worker->apply(snapshot, std::move(fds));
+    });
+  }
+  return diagnostics;
+}
+
+int Supervisor::run() {
+  certs::load_openssl_providers();
+  config::LoadResult loaded = config::load_config(config_path_);
+  if (!loaded.config) {
+    for (const config::Diagnostic& d : loaded.diagnostics.all()) {
+      log::Event(d.severity == config::Severity::kError ? log::Level::kError : log::Level::kWarning,
+                 "config_error")
+          .field("detail", d.to_string())
+          .emit();
+    }
+    return 1;
+  }
+  log_warnings(loaded.diagnostics);
+  const config::Config& config = *loaded.config;
+  std::string log_error = apply_log_destinations(config);
+  if (!log_error.empty()) {
+    log::Event(log::Level::kError, "config_error").field("detail", log_error).emit();
+    return 1;
+  }
+  log::LogWriter::instance().start(config.logging.queue_records);
+
+  size_t worker_count = config.workers ? config.workers : std::thread::hardware_concurrency();
+  if (worker_count == 0) worker_count = 1;
+  for (size_t i = 0; i < worker_count; ++i)
+    workers_.push_back(std::make_unique<Worker>(i));
+  listeners_ = std::make_unique<listeners::ListenerRegistry>(worker_count);
+
+  config::Diagnostics diagnostics = apply(loaded.config);
+  if (diagnostics.has_errors()) {
+    for (const std::string& line : error_lines(diagnostics)) {
+      log::Event(log::Level::kError, "config_error").field("detail", line).emit();
+    }
+    log::LogWriter::instance().stop();
+    return 1;
+  }
+  log_warnings(diagnostics);
+
+  base_ = event_base_new();
+  for (int signal_number : {SIGHUP, SIGTERM, SIGINT, SIGUSR1}) {
+    event* ev = evsignal_new(base_, signal_number, &Supervisor::on_signal, this);
+    event_add(ev, nullptr);
+    events_.push_back(ev);
+  }
+  tick_ = event_new(base_, -1, EV_PERSIST, &Supervisor::on_tick, this);
+  timeval tick{0, static_cast<suseconds_t>(kTickMs * 1000)};
+  event_add(tick_, &tick);
+  next_ticket_rotation_ms_ = steady_ms() + ticket_rotation_ms(*current());
+
+  workers_running_ = workers_.size();
+  for (auto& worker : workers_)
+    worker->start();
+
+  std::vector<std::string> listening;
+  for (const auto& service : current()->services)
+    listening.push_back(service->listen.to_string());
+  log::Event(log::Level::kInfo, "ready")
+      .field("workers", workers_.size())
+      .field("listeners", listening)
+      .field("generation", current()->generation)
+      .emit();
+
+  event_base_dispatch(base_);
+
+  for (auto& worker : workers_)
+    worker->join();
+  workers_.clear();
+  log::Event(log::Level::kInfo, "shutdown_complete").emit();
+  log::LogWriter::instance().stop();
+  return 0;
+}
+
+void Supervisor::on_signal(evutil_socket_t signal_number, short, void* arg) {
+  auto* self = static_cast<Supervisor*>(arg);
+  switch (signal_number) {
+    case SIGHUP:
+      self->reload();
+      return;
+    case SIGUSR1:
+      log::LogWriter::instance().request_reopen();
+      log::Event(log::Level::kInfo, "logs_reopened").emit();
+      return;
+    default:
+      self->begin_shutdown();
+      return;
+  }
+}
+
+void Supervisor::reload() {
+  if (shutting_down_) return;
+  config::LoadResult loaded = config::load_config(config_path_);
+  config::Diagnostics diagnostics = loaded.diagnostics;
+  if (loaded.config) {
+    config::Diagnostics applied = apply(loaded.config);
+    diagnostics.append(applied);
+  }
+  if (diagnostics.has_errors()) {
+    log::Event(log::Level::kError, "config_rejected")
+        .field("errors", error_lines(diagnostics))
+        .field("generation", current()->generation)
+        .emit();
+    return;
+  }
+  log_warnings(diagnostics);
+  log::Event(log::Level::kInfo, "config_reloaded")
+      .field("generation", current()->generation)
+      .emit();
+}
+
+void Supervisor::begin_shutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  uint32_t grace = current()->config->shutdown_grace_s;
+  shutdown_deadline_ms_ = steady_ms() + uint64_t{grace} * 1000;
+  log::Event(log::Level::kInfo, "shutdown_started").field("grace_s", grace).emit();
+  for (auto& worker : workers_) {
+    Worker* w = worker.get();
+    w->post([w] { w->begin_shutdown(); });
+  }
+}
+
+void Supervisor::on_tick(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Supervisor*>(arg);
+  uint64_t now = steady_ms();
+  if (self->shutting_down_) {
+    self->check_shutdown_progress();
+    return;
+  }
+  if (now >= self->next_ticket_rotation_ms_) {
+    certs::SessionTicketKeys::instance().rotate();
+    self->next_ticket_rotation_ms_ = now + ticket_rotation_ms(*self->current());
+  }
+}
+
+void Supervisor::check_shutdown_progress() {
+  bool all_done = true;
+  for (auto& worker : workers_) {
+    if (!worker->finished()) all_done = false;
+  }
+  if (all_done) {
+    event_base_loopexit(base_, nullptr);
+    return;
+  }
+  if (steady_ms() >= shutdown_deadline_ms_) {
+    log::Event(log::Level::kWarning, "shutdown_grace_expired").emit();
+    for (auto& worker : workers_) {
+      Worker* w = worker.get();
+      w->post([w] { w->force_stop(); });
+    }
+    shutdown_deadline_ms_ = UINT64_MAX;
+  }
+}
+
+}  // namespace espd::runtime

@@ -1,0 +1,55 @@
+// The control thread: owns the workers and the listening sockets, applies configurations
+// (initial load, SIGHUP, later the admin API), and runs the graceful shutdown on SIGTERM.
+#pragma once
+
+#include <event2/event.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "listeners/listener_registry.h"
+#include "proxy/config/config_loader.h"
+#include "proxy/runtime/snapshot.h"
+#include "proxy/runtime/worker.h"
+
+namespace espd::runtime {
+
+class Supervisor {
+ public:
+  explicit Supervisor(std::string config_path);
+  ~Supervisor();
+
+  // Loads, validates and starts serving; returns the process exit code once stopped.
+  int run();
+
+  // Validates and applies a configuration (the admin API's entry point). On error returns the
+  // diagnostics and nothing changes.
+  config::Diagnostics apply(std::shared_ptr<const config::Config> config);
+
+  std::shared_ptr<const Snapshot> current() const;
+
+ private:
+  static void on_signal(evutil_socket_t signal, short what, void* arg);
+  static void on_tick(evutil_socket_t fd, short what, void* arg);
+  void reload();
+  void begin_shutdown();
+  void check_shutdown_progress();
+
+  std::string config_path_;
+  event_base* base_ = nullptr;
+  std::vector<event*> events_;
+  event* tick_ = nullptr;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<listeners::ListenerRegistry> listeners_;
+  mutable std::mutex current_mutex_;
+  std::shared_ptr<const Snapshot> current_;
+  uint64_t shutdown_deadline_ms_ = 0;
+  uint64_t next_ticket_rotation_ms_ = 0;
+  bool shutting_down_ = false;
+  std::atomic<size_t> workers_running_{0};
+};
+
+}  // namespace espd::runtime

@@ -1,0 +1,181 @@
+// One worker thread with its own event loop.
+#include "proxy/runtime/worker.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdint>
+
+#include "proxy/log/event.h"
+#include "proxy/net/io_watcher.h"
+#include "proxy/server/connection_pool.h"
+
+namespace espd::runtime {
+
+Worker::Worker(unsigned index) : index_(index) {
+  event_config* config = event_config_new();
+  // Each loop is touched by its own thread only; cross-thread work comes through the mailbox.
+  event_config_set_flag(config, EVENT_BASE_FLAG_NOLOCK);
+  base_ = event_base_new_with_config(config);
+  event_config_free(config);
+  mailbox_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  event_assign(&mailbox_event_, base_, mailbox_fd_, EV_READ | EV_PERSIST, &Worker::on_mailbox,
+               this);
+  event_add(&mailbox_event_, nullptr);
+  event_assign(&reap_event_, base_, -1, 0, &Worker::on_reap, this);
+  server_connections_ = std::make_unique<server::ConnectionPool>(*this);
+  acceptor_ = std::make_unique<listeners::Acceptor>(
+      base_, [this](int fd, const net::SocketAddress& peer, const net::SocketAddress& local) {
+        on_accept(fd, peer, local);
+      });
+}
+
+Worker::~Worker() {
+  acceptor_.reset();
+  server_connections_->close_all();
+  for (Deferred* object : graveyard_)
+    delete object;
+  graveyard_.clear();
+  server_connections_.reset();
+  for (Deferred* object : graveyard_)
+    delete object;
+  event_del(&mailbox_event_);
+  event_del(&reap_event_);
+  ::close(mailbox_fd_);
+  event_base_free(base_);
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::run() {
+  event_base_dispatch(base_);
+  // Whatever is left after a forced stop is torn down on this thread.
+  while (!connections_.empty()) {
+    ClientConnectionBase* connection = connections_.front();
+    connections_.pop_front();
+    delete connection;
+  }
+  for (Deferred* object : graveyard_)
+    delete object;
+  graveyard_.clear();
+  server_connections_->close_all();
+  acceptor_->stop();
+  finished_.store(true);
+}
+
+void Worker::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    mailbox_.push_back(std::move(task));
+  }
+  uint64_t one = 1;
+  ssize_t ignored = ::write(mailbox_fd_, &one, sizeof(one));
+  (void)ignored;
+}
+
+void Worker::on_mailbox(evutil_socket_t fd, short, void* arg) {
+  auto* self = static_cast<Worker*>(arg);
+  uint64_t count;
+  ssize_t ignored = ::read(fd, &count, sizeof(count));
+  (void)ignored;
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard lock(self->mailbox_mutex_);
+    tasks.swap(self->mailbox_);
+  }
+  for (auto& task : tasks)
+    task();
+}
+
+uint64_t Worker::now_ms() const {
+  return net::loop_now_ms(base_);
+}
+
+void Worker::apply(std::shared_ptr<const Snapshot> snapshot, listeners::WorkerListeners listeners) {
+  if (shutting_down_) return;
+  SnapshotUse* old = snapshots_.empty() ? nullptr : &snapshots_.front();
+  snapshots_.push_front(SnapshotUse{std::move(snapshot), 0});
+  if (old && old->users == 0) {
+    snapshots_.remove_if([old](const SnapshotUse& use) { return &use == old; });
+  }
+  acceptor_->update(listeners);
+  server_connections_->drop_unused_profiles(*snapshots_.front().snapshot);
+}
+
+SnapshotUse* Worker::acquire_snapshot() {
+  SnapshotUse& current = snapshots_.front();
+  ++current.users;
+  return &current;
+}
+
+void Worker::release_snapshot(SnapshotUse* use) {
+  if (--use->users == 0 && use != &snapshots_.front()) {
+    snapshots_.remove_if([use](const SnapshotUse& entry) { return &entry == use; });
+  }
+}
+
+void Worker::on_accept(int fd, const net::SocketAddress& peer, const net::SocketAddress& local) {
+  if (shutting_down_ || snapshots_.empty()) {
+    ::close(fd);
+    return;
+  }
+  const VirtualService* service = snapshots_.front().snapshot->find_by_listen(local);
+  if (!service) {
+    ::close(fd);
+    return;
+  }
+  start_client_connection(*this, fd, peer, *service, acquire_snapshot());
+}
+
+void Worker::add_connection(ClientConnectionBase* connection) {
+  connections_.push_front(connection);
+  connection->registry_position = connections_.begin();
+}
+
+void Worker::remove_connection(ClientConnectionBase* connection) {
+  connections_.erase(connection->registry_position);
+  maybe_finish_shutdown();
+}
+
+void Worker::begin_shutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  acceptor_->stop();
+  // shutdown_gracefully() may remove the connection from the list: iterate over a copy.
+  std::vector<ClientConnectionBase*> current(connections_.begin(), connections_.end());
+  for (ClientConnectionBase* connection : current)
+    connection->shutdown_gracefully();
+  maybe_finish_shutdown();
+}
+
+void Worker::maybe_finish_shutdown() {
+  if (shutting_down_ && connections_.empty()) {
+    server_connections_->close_all();
+    event_base_loopexit(base_, nullptr);
+  }
+}
+
+void Worker::force_stop() {
+  event_base_loopbreak(base_);
+}
+
+void Worker::defer_delete(Deferred* object) {
+  graveyard_.push_back(object);
+  event_active(&reap_event_, 0, 0);
+}
+
+void Worker::on_reap(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Worker*>(arg);
+  std::vector<Deferred*> dead;
+  dead.swap(self->graveyard_);
+  for (Deferred* object : dead)
+    delete object;
+}
+
+}  // namespace espd::runtime

@@ -1,0 +1,125 @@
+// One worker thread: its own libevent loop, listening sockets, client connections, pooled
+// real-server connections and buffers. Nothing here is shared with other workers except the
+// immutable snapshot and the atomics of real-server state, so the data path takes no lock.
+#pragma once
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include <atomic>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "listeners/acceptor.h"
+#include "proxy/base/buffer_pool.h"
+#include "proxy/http1/message.h"
+#include "proxy/runtime/snapshot.h"
+
+namespace espd::server {
+class ConnectionPool;
+}
+
+namespace espd::runtime {
+
+class ClientConnectionBase;
+
+// Objects whose deletion must wait until the current callback stack has unwound.
+class Deferred {
+ public:
+  virtual ~Deferred() = default;
+};
+
+// A snapshot as used by this worker, with a plain (non-atomic) count of its connections.
+struct SnapshotUse {
+  std::shared_ptr<const Snapshot> snapshot;
+  uint32_t users = 0;
+};
+
+class Worker {
+ public:
+  explicit Worker(unsigned index);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  void join();
+
+  // Thread-safe: runs `task` on the worker's thread.
+  void post(std::function<void()> task);
+
+  // --- the rest runs on the worker's thread only ---
+  unsigned index() const { return index_; }
+  event_base* base() const { return base_; }
+  BufferPool& buffers() { return buffers_; }
+  server::ConnectionPool& server_connections() { return *server_connections_; }
+  // Reused for every request head parsed on this worker: a head is parsed and dispatched in one
+  // go, so no connection needs to keep one (and its field vector) while idle.
+  http1::RequestHead& request_head_scratch() { return request_head_scratch_; }
+  uint64_t now_ms() const;
+
+  // Adopts a new snapshot and the listening sockets that go with it.
+  void apply(std::shared_ptr<const Snapshot> snapshot, listeners::WorkerListeners listeners);
+  // Stops accepting; idle client connections close now, busy ones after their current response.
+  // The loop ends once no client connection is left.
+  void begin_shutdown();
+  // Ends the loop at once (after the grace period).
+  void force_stop();
+  bool shutting_down() const { return shutting_down_; }
+  // Thread-safe: the worker's loop has ended.
+  bool finished() const { return finished_.load(); }
+
+  SnapshotUse* acquire_snapshot();
+  void release_snapshot(SnapshotUse* use);
+
+  void add_connection(ClientConnectionBase* connection);
+  void remove_connection(ClientConnectionBase* connection);
+  size_t connection_count() const { return connections_.size(); }
+
+  // Deletes `object` once the loop is back at the top.
+  void defer_delete(Deferred* object);
+
+ private:
+  static void on_mailbox(evutil_socket_t fd, short what, void* arg);
+  static void on_reap(evutil_socket_t fd, short what, void* arg);
+  void run();
+  void on_accept(int fd, const net::SocketAddress& peer, const net::SocketAddress& local);
+  void maybe_finish_shutdown();
+
+  unsigned index_;
+  event_base* base_ = nullptr;
+  int mailbox_fd_ = -1;
+  struct event mailbox_event_;
+  struct event reap_event_;
+  std::mutex mailbox_mutex_;
+  std::vector<std::function<void()>> mailbox_;
+  std::thread thread_;
+
+  BufferPool buffers_;
+  http1::RequestHead request_head_scratch_;
+  std::unique_ptr<server::ConnectionPool> server_connections_;
+  std::unique_ptr<listeners::Acceptor> acceptor_;
+  std::list<SnapshotUse> snapshots_;  // front: current
+  std::list<ClientConnectionBase*> connections_;
+  std::vector<Deferred*> graveyard_;
+  bool shutting_down_ = false;
+  std::atomic<bool> finished_{false};
+};
+
+// What a worker needs from a client connection to manage it as a whole.
+class ClientConnectionBase : public Deferred {
+ public:
+  // Graceful stop: close if idle, else finish the request in flight and close.
+  virtual void shutdown_gracefully() = 0;
+  std::list<ClientConnectionBase*>::iterator registry_position;
+};
+
+// Creates the client connection for an accepted socket (defined by the client side).
+void start_client_connection(Worker& worker, int fd, const net::SocketAddress& peer,
+                             const VirtualService& service, SnapshotUse* snapshot);
+
+}  // namespace espd::runtime

@@ -1,0 +1,62 @@
+// A worker's idle keep-alive connections to real servers, by TLS profile and address.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+
+#include "proxy/net/socket_address.h"
+
+namespace espd::runtime {
+class Worker;
+struct Snapshot;
+}  // namespace espd::runtime
+
+namespace espd::certs {
+class UpstreamTlsContext;
+}
+
+namespace espd::server {
+
+class RealServerConnection;
+
+class ConnectionPool {
+ public:
+  explicit ConnectionPool(runtime::Worker& worker) : worker_(worker) {}
+  ~ConnectionPool();
+
+  // The most recently used idle connection for this profile and address, or null.
+  RealServerConnection* take(const certs::UpstreamTlsContext* tls,
+                             const net::SocketAddress& address);
+  // Keeps `connection` idle (at most `max_idle` per key; the oldest beyond that is closed).
+  void put(RealServerConnection* connection, size_t max_idle, uint64_t idle_timeout_ms);
+  // Forgets an idle connection that is closing itself.
+  void remove(RealServerConnection* connection);
+  // Closes idle connections whose TLS profile the new snapshot no longer uses.
+  void drop_unused_profiles(const runtime::Snapshot& snapshot);
+  void close_all();
+
+  size_t idle_count() const;
+  uint64_t opened() const { return opened_; }
+  void count_opened() { ++opened_; }
+
+ private:
+  struct Key {
+    const certs::UpstreamTlsContext* tls;
+    net::SocketAddress address;
+    friend bool operator<(const Key& a, const Key& b) {
+      if (a.tls != b.tls) return a.tls < b.tls;
+      return a.address < b.address;
+    }
+  };
+  using IdleList = std::list<RealServerConnection*>;
+
+  runtime::Worker& worker_;
+  std::map<Key, IdleList> idle_;
+  std::map<RealServerConnection*, std::pair<Key, IdleList::iterator>> positions_;
+  uint64_t opened_ = 0;
+};
+
+}  // namespace espd::server
