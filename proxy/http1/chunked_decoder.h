@@ -37,6 +37,9 @@ class ChunkedDecoder {
 
  private:
   enum class State : uint8_t { kSize, kData, kDataCrlf, kTrailer, kDone, kError };
+  Status fail(ParseError error);
+  static size_t find_line(std::string_view input, size_t limit, ParseError& error);
+
   ChunkedLimits limits_;
   State state_ = State::kSize;
   uint64_t remaining_ = 0;  // bytes left in the current chunk

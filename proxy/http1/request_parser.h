@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "proxy/http1/field_syntax.h"
 #include "proxy/http1/message.h"
 
 namespace espd::http1 {
@@ -38,8 +39,10 @@ class RequestParser {
   void reset();
 
  private:
+  ParseStatus fail(ParseError error);
+
   RequestLimits limits_;
-  size_t scanned_ = 0;  // bytes already searched for the end of the head
+  HeadScanner scanner_;  // remembers how far the end of the head was searched
   size_t consumed_ = 0;
   ParseError error_ = ParseError::kNone;
 };

@@ -28,8 +28,10 @@ class ResponseParser {
   void reset();
 
  private:
+  ParseStatus fail(ParseError error);
+
   ResponseLimits limits_;
-  size_t scanned_ = 0;
+  HeadScanner scanner_;
   size_t consumed_ = 0;
   ParseError error_ = ParseError::kNone;
 };

@@ -1,0 +1,107 @@
+// Unit tests for the request head sent to real servers and the response head sent to clients.
+#include <catch2/catch.hpp>
+
+#include "proxy/exchange/forwarded_request.h"
+#include "proxy/exchange/forwarded_response.h"
+
+using namespace espd;
+using namespace espd::exchange;
+
+namespace {
+
+http1::RequestHead request(std::vector<http1::Header> headers) {
+  http1::RequestHead head;
+  head.method = "POST";
+  head.path = "/abs/handler";
+  head.query = "x=1";
+  head.host = "ws-ext.mycloud.ag";
+  head.headers = std::move(headers);
+  return head;
+}
+
+}  // namespace
+
+TEST_CASE("hop-by-hop fields are dropped, Host kept, X-Forwarded-* replaced") {
+  BufferPool pool;
+  IoBuffer out;
+  auto head = request({{"Host", "ws-ext.mycloud.ag"},
+                       {"Connection", "keep-alive, X-Secret"},
+                       {"Keep-Alive", "timeout=5"},
+                       {"X-Secret", "hop"},
+                       {"TE", "trailers"},
+                       {"Upgrade", "websocket"},
+                       {"Proxy-Authorization", "Basic x"},
+                       {"X-Forwarded-For", "6.6.6.6"},
+                       {"X-Forwarded-Proto", "http"},
+                       {"Content-Length", "4"},
+                       {"Cookie", "MS-WSMAN=abc"}});
+  head.body.kind = http1::BodyKind::kContentLength;
+  ForwardingOptions options;
+  options.client_ip = "192.0.2.7";
+  write_forwarded_request(pool, out, head, head.path, head.query, options);
+  CHECK(out.readable() ==
+        "POST /abs/handler?x=1 HTTP/1.1\r\n"
+        "Host: ws-ext.mycloud.ag\r\n"
+        "Content-Length: 4\r\n"
+        "Cookie: MS-WSMAN=abc\r\n"
+        "X-Forwarded-For: 192.0.2.7\r\n"
+        "X-Forwarded-Proto: https\r\n"
+        "\r\n");
+}
+
+TEST_CASE("a chunked request is announced as chunked; forwarding headers can be off") {
+  BufferPool pool;
+  IoBuffer out;
+  auto head = request({{"Host", "meet.mycloud.ag"}, {"Transfer-Encoding", "chunked"}});
+  head.body.kind = http1::BodyKind::kChunked;
+  ForwardingOptions options;
+  options.x_forwarded_for = false;
+  options.x_forwarded_proto = false;
+  write_forwarded_request(pool, out, head, "/meet/", "", options);
+  CHECK(out.readable() ==
+        "POST /meet/ HTTP/1.1\r\nHost: meet.mycloud.ag\r\nTransfer-Encoding: chunked\r\n\r\n");
+}
+
+TEST_CASE("client framing follows the response and the client's version") {
+  http1::ResponseHead head;
+  head.status = 200;
+  head.body.kind = http1::BodyKind::kChunked;
+  CHECK(choose_client_framing(head, false, 1) == ClientFraming::kChunked);
+  CHECK(choose_client_framing(head, false, 0) == ClientFraming::kUntilClose);
+  CHECK(choose_client_framing(head, true, 1) == ClientFraming::kNone);
+  head.body.kind = http1::BodyKind::kUntilClose;
+  CHECK(choose_client_framing(head, false, 1) == ClientFraming::kChunked);
+  head.body.kind = http1::BodyKind::kContentLength;
+  CHECK(choose_client_framing(head, false, 1) == ClientFraming::kContentLength);
+  head.status = 304;
+  CHECK(choose_client_framing(head, false, 1) == ClientFraming::kNone);
+}
+
+TEST_CASE("the response head keeps Set-Cookie lines apart and states our framing") {
+  BufferPool pool;
+  IoBuffer out;
+  http1::ResponseHead head;
+  head.status = 200;
+  head.reason = "OK";
+  head.headers = {{"Set-Cookie", "a=1"},
+                  {"Set-Cookie", "b=2"},
+                  {"Connection", "keep-alive"},
+                  {"Keep-Alive", "timeout=5"},
+                  {"Transfer-Encoding", "chunked"},
+                  {"Content-Type", "text/html"}};
+  write_forwarded_response(pool, out, head, ClientFraming::kChunked, true, "X-Extra: 1\r\n");
+  CHECK(out.readable() ==
+        "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Type: text/html\r\n"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\nX-Extra: 1\r\n\r\n");
+}
+
+TEST_CASE("a close-delimited response re-framed as chunked loses no Content-Length") {
+  BufferPool pool;
+  IoBuffer out;
+  http1::ResponseHead head;
+  head.status = 404;
+  head.reason = "Not Found";
+  head.headers = {{"Content-Length", "9"}};
+  write_forwarded_response(pool, out, head, ClientFraming::kContentLength, false, {});
+  CHECK(out.readable() == "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n");
+}
