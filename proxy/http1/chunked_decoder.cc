@@ -16,13 +16,15 @@ int hex_value(char c) {
 }
 
 std::string_view skip_bws(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
   return text;
 }
 
 std::string_view take_token(std::string_view& text) {
   size_t n = 0;
-  while (n < text.size() && is_token_char(static_cast<unsigned char>(text[n]))) ++n;
+  while (n < text.size() && is_token_char(static_cast<unsigned char>(text[n])))
+    ++n;
   std::string_view token = text.substr(0, n);
   text.remove_prefix(n);
   return token;
@@ -38,7 +40,8 @@ bool take_quoted_string(std::string_view& text) {
       return true;
     }
     if (c == '\\') {
-      if (++i >= text.size() || !is_field_value_char(static_cast<unsigned char>(text[i]))) return false;
+      if (++i >= text.size() || !is_field_value_char(static_cast<unsigned char>(text[i])))
+        return false;
       continue;
     }
     if (!is_field_value_char(c)) return false;
@@ -88,7 +91,8 @@ size_t write_chunk_header(char* out, uint64_t size) {
     size >>= 4;
   } while (size != 0);
   size_t length = 0;
-  while (n > 0) out[length++] = digits[--n];
+  while (n > 0)
+    out[length++] = digits[--n];
   out[length++] = '\r';
   out[length++] = '\n';
   return length;
@@ -174,7 +178,8 @@ ChunkedDecoder::Status ChunkedDecoder::decode(std::string_view input, size_t& co
       }
       case State::kTrailer: {
         ParseError error = ParseError::kNone;
-        size_t limit = limits_.max_trailer_bytes - std::min(trailer_bytes_, limits_.max_trailer_bytes);
+        size_t limit =
+            limits_.max_trailer_bytes - std::min(trailer_bytes_, limits_.max_trailer_bytes);
         size_t length = find_line(rest, limit, error);
         if (error == ParseError::kChunkLineTooLong) return fail(ParseError::kTrailersTooLarge);
         if (error != ParseError::kNone) return fail(error);

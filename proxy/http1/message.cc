@@ -7,32 +7,56 @@ namespace espd::http1 {
 
 const char* error_reason(ParseError error) {
   switch (error) {
-    case ParseError::kNone: return "none";
-    case ParseError::kBadRequestLine: return "bad_request_line";
-    case ParseError::kBadMethod: return "bad_method";
-    case ParseError::kBadTarget: return "bad_target";
-    case ParseError::kUriTooLong: return "uri_too_long";
-    case ParseError::kBadVersion: return "bad_version";
-    case ParseError::kVersionNotSupported: return "version_not_supported";
-    case ParseError::kHeadTooLarge: return "head_too_large";
-    case ParseError::kTooManyHeaders: return "too_many_headers";
-    case ParseError::kBareLf: return "bare_lf";
-    case ParseError::kObsFold: return "obs_fold";
-    case ParseError::kBadHeaderName: return "bad_header_name";
-    case ParseError::kBadHeaderValue: return "bad_header_value";
-    case ParseError::kMissingHost: return "missing_host";
-    case ParseError::kDuplicateHost: return "duplicate_host";
-    case ParseError::kBadHost: return "bad_host";
+    case ParseError::kNone:
+      return "none";
+    case ParseError::kBadRequestLine:
+      return "bad_request_line";
+    case ParseError::kBadMethod:
+      return "bad_method";
+    case ParseError::kBadTarget:
+      return "bad_target";
+    case ParseError::kUriTooLong:
+      return "uri_too_long";
+    case ParseError::kBadVersion:
+      return "bad_version";
+    case ParseError::kVersionNotSupported:
+      return "version_not_supported";
+    case ParseError::kHeadTooLarge:
+      return "head_too_large";
+    case ParseError::kTooManyHeaders:
+      return "too_many_headers";
+    case ParseError::kBareLf:
+      return "bare_lf";
+    case ParseError::kObsFold:
+      return "obs_fold";
+    case ParseError::kBadHeaderName:
+      return "bad_header_name";
+    case ParseError::kBadHeaderValue:
+      return "bad_header_value";
+    case ParseError::kMissingHost:
+      return "missing_host";
+    case ParseError::kDuplicateHost:
+      return "duplicate_host";
+    case ParseError::kBadHost:
+      return "bad_host";
     case ParseError::kContentLengthWithTransferEncoding:
       return "content_length_with_transfer_encoding";
-    case ParseError::kBadContentLength: return "bad_content_length";
-    case ParseError::kDuplicateContentLength: return "duplicate_content_length";
-    case ParseError::kBadTransferEncoding: return "bad_transfer_encoding";
-    case ParseError::kBadStatusLine: return "bad_status_line";
-    case ParseError::kBadChunkSize: return "bad_chunk_size";
-    case ParseError::kBadChunkFraming: return "bad_chunk_framing";
-    case ParseError::kChunkLineTooLong: return "chunk_line_too_long";
-    case ParseError::kTrailersTooLarge: return "trailers_too_large";
+    case ParseError::kBadContentLength:
+      return "bad_content_length";
+    case ParseError::kDuplicateContentLength:
+      return "duplicate_content_length";
+    case ParseError::kBadTransferEncoding:
+      return "bad_transfer_encoding";
+    case ParseError::kBadStatusLine:
+      return "bad_status_line";
+    case ParseError::kBadChunkSize:
+      return "bad_chunk_size";
+    case ParseError::kBadChunkFraming:
+      return "bad_chunk_framing";
+    case ParseError::kChunkLineTooLong:
+      return "chunk_line_too_long";
+    case ParseError::kTrailersTooLarge:
+      return "trailers_too_large";
   }
   return "unknown";
 }

@@ -12,7 +12,9 @@ bool starts_with_icase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
 
-bool is_target_char(unsigned char c) { return c > 0x20 && c < 0x7f && c != '#'; }
+bool is_target_char(unsigned char c) {
+  return c > 0x20 && c < 0x7f && c != '#';
+}
 
 ParseError parse_version(std::string_view text, uint8_t& minor) {
   if (text == "HTTP/1.1") {
@@ -93,7 +95,8 @@ ParseStatus RequestParser::parse(std::string_view data, RequestHead& head) {
   size_t line_end = section.find("\r\n");
   std::string_view line = section.substr(0, line_end);
   size_t first_space = line.find(' ');
-  if (first_space == std::string_view::npos || first_space == 0) return fail(ParseError::kBadRequestLine);
+  if (first_space == std::string_view::npos || first_space == 0)
+    return fail(ParseError::kBadRequestLine);
   head.method = line.substr(0, first_space);
   if (!is_token(head.method)) return fail(ParseError::kBadMethod);
   if (head.method == "CONNECT") return fail(ParseError::kBadMethod);
@@ -108,14 +111,15 @@ ParseStatus RequestParser::parse(std::string_view data, RequestHead& head) {
   }
   std::string_view version = line.substr(second_space + 1);
   if (version.find(' ') != std::string_view::npos) return fail(ParseError::kBadRequestLine);
-  if (ParseError e = parse_version(version, head.version_minor); e != ParseError::kNone) return fail(e);
+  if (ParseError e = parse_version(version, head.version_minor); e != ParseError::kNone)
+    return fail(e);
   if (ParseError e = parse_target(head); e != ParseError::kNone) return fail(e);
 
   int hosts = 0;
   bool has_length = false;
   bool has_transfer_encoding = false;
-  ParseError error = for_each_field(
-      section.substr(line_end + 2), limits_.max_headers, [&](const Header& field) {
+  ParseError error =
+      for_each_field(section.substr(line_end + 2), limits_.max_headers, [&](const Header& field) {
         head.headers.push_back(field);
         std::string_view name = field.name;
         if (name.size() == 4 && iequals(name, "host")) {
@@ -144,8 +148,10 @@ ParseStatus RequestParser::parse(std::string_view data, RequestHead& head) {
         return ParseError::kNone;
       });
   if (error != ParseError::kNone) return fail(error);
-  if (has_length && has_transfer_encoding) return fail(ParseError::kContentLengthWithTransferEncoding);
-  if (has_transfer_encoding && head.version_minor == 0) return fail(ParseError::kBadTransferEncoding);
+  if (has_length && has_transfer_encoding)
+    return fail(ParseError::kContentLengthWithTransferEncoding);
+  if (has_transfer_encoding && head.version_minor == 0)
+    return fail(ParseError::kBadTransferEncoding);
   if (hosts == 0 && head.version_minor == 1) return fail(ParseError::kMissingHost);
   if (has_transfer_encoding) {
     head.body.kind = BodyKind::kChunked;

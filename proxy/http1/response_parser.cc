@@ -16,7 +16,8 @@ ParseStatus ResponseParser::fail(ParseError error) {
   return ParseStatus::kError;
 }
 
-ParseStatus ResponseParser::parse(std::string_view data, bool request_was_head, ResponseHead& head) {
+ParseStatus ResponseParser::parse(std::string_view data, bool request_was_head,
+                                  ResponseHead& head) {
   if (error_ != ParseError::kNone) return ParseStatus::kError;
   switch (scanner_.scan(data, limits_.max_head_bytes, 0)) {
     case HeadScanner::Result::kIncomplete:
@@ -59,8 +60,8 @@ ParseStatus ResponseParser::parse(std::string_view data, bool request_was_head, 
   bool has_length = false;
   bool has_transfer_encoding = false;
   uint64_t length = 0;
-  ParseError error = for_each_field(
-      section.substr(line_end + 2), limits_.max_headers, [&](const Header& field) {
+  ParseError error =
+      for_each_field(section.substr(line_end + 2), limits_.max_headers, [&](const Header& field) {
         head.headers.push_back(field);
         std::string_view name = field.name;
         if (name.size() == 14 && iequals(name, "content-length")) {
@@ -81,7 +82,8 @@ ParseStatus ResponseParser::parse(std::string_view data, bool request_was_head, 
         return ParseError::kNone;
       });
   if (error != ParseError::kNone) return fail(error);
-  if (has_length && has_transfer_encoding) return fail(ParseError::kContentLengthWithTransferEncoding);
+  if (has_length && has_transfer_encoding)
+    return fail(ParseError::kContentLengthWithTransferEncoding);
 
   head.body.content_length = length;
   if (request_was_head || status < 200 || status == 204 || status == 304) {
