@@ -23,7 +23,9 @@ ParseStatus ResponseParser::parse(std::string_view data, bool request_was_head,
     case HeadScanner::Result::kIncomplete:
       return ParseStatus::kIncomplete;
     case HeadScanner::Result::kError:
-      return fail(scanner_.error());
+      // An empty line where the status line belongs is a bad status line, not a request error.
+      return fail(scanner_.error() == ParseError::kBadRequestLine ? ParseError::kBadStatusLine
+                                                                  : scanner_.error());
     case HeadScanner::Result::kComplete:
       break;
   }
