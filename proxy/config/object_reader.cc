@@ -131,7 +131,14 @@ bool ObjectReader::read_unsigned(const char* key, uint64_t& out, uint64_t min, u
   const nlohmann::json* value = find(key, required);
   if (!value) return false;
   std::string range = "must be " + std::to_string(min) + ".." + std::to_string(max);
-  if (value->is_number_unsigned()) {
+  // nlohmann stores integers as signed or unsigned depending on where they came from (text or
+  // code): both count, a negative one is simply out of range.
+  if (value->is_number_integer()) {
+    if (!value->is_number_unsigned() && value->get<int64_t>() < 0) {
+      diagnostics_.error(file_of(key), pointer(key),
+                         range + ", got " + std::to_string(value->get<int64_t>()));
+      return false;
+    }
     uint64_t number = value->get<uint64_t>();
     if (number < min || number > max) {
       diagnostics_.error(file_of(key), pointer(key), range + ", got " + std::to_string(number));
@@ -139,11 +146,6 @@ bool ObjectReader::read_unsigned(const char* key, uint64_t& out, uint64_t min, u
     }
     out = number;
     return true;
-  }
-  if (value->is_number_integer()) {
-    diagnostics_.error(file_of(key), pointer(key),
-                       range + ", got " + std::to_string(value->get<int64_t>()));
-    return false;
   }
   diagnostics_.error(file_of(key), pointer(key),
                      "expected an integer (" + range + "), got " + json_type_name(*value));

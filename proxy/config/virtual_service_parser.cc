@@ -134,8 +134,8 @@ void parse_health_check(const nlohmann::json& value, const std::string& file,
       out.expect_status.clear();
       for (size_t i = 0; i < statuses->size(); ++i) {
         const nlohmann::json& status = (*statuses)[i];
-        if (!status.is_number_unsigned() || status.get<uint64_t>() < 100 ||
-            status.get<uint64_t>() > 599) {
+        if (!status.is_number_integer() || status.get<int64_t>() < 100 ||
+            status.get<int64_t>() > 599) {
           diagnostics.error(file, pointer + "/expect_status/" + std::to_string(i),
                             "must be a status code 100..599, got " + status.dump());
           continue;
