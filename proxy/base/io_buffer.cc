@@ -24,15 +24,15 @@ void IoBuffer::reserve_tail(BufferPool& pool, size_t n) {
     compact();
     return;
   }
-  size_t needed = size() + n;
-  size_t new_capacity = std::max<size_t>(needed, static_cast<size_t>(capacity_) * 2);
+  size_t used = size();
+  size_t new_capacity = std::max<size_t>(used + n, static_cast<size_t>(capacity_) * 2);
   char* bigger = new char[new_capacity];
-  std::memcpy(bigger, data_ + begin_, size());
-  end_ = size();
-  begin_ = 0;
-  release_block();
+  std::memcpy(bigger, data_ + begin_, used);
+  release_block();  // resets the offsets: set them after
   data_ = bigger;
   capacity_ = static_cast<uint32_t>(new_capacity);
+  begin_ = 0;
+  end_ = static_cast<uint32_t>(used);
 }
 
 void IoBuffer::consume(size_t n) {

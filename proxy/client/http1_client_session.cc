@@ -12,7 +12,7 @@ http1::RequestLimits request_limits(const config::LimitsConfig& limits) {
   http1::RequestLimits result;
   result.max_head_bytes = limits.max_header_bytes;
   result.max_headers = limits.max_headers;
-  result.max_target_bytes = std::min<size_t>(8192, limits.max_header_bytes);
+  result.max_target_bytes = limits.max_target_bytes;
   return result;
 }
 
@@ -88,6 +88,8 @@ bool Http1ClientSession::make_room() {
 }
 
 void Http1ClientSession::on_readable() {
+  // A pipelined request may already wait in the buffer (the read was scheduled for it).
+  if (!conn_.input().empty()) process_input();
   while (!conn_.closed()) {
     if (!wants_input() || !make_room()) {
       conn_.want_read(false);
@@ -320,7 +322,9 @@ void Http1ClientSession::on_interim_response(const http1::ResponseHead& head) {
 void Http1ClientSession::on_response_head(const http1::ResponseHead& head) {
   response_started_ = true;
   framing_ = exchange::choose_client_framing(head, head_request_, version_minor_);
-  if (!request_done_ || framing_ == exchange::ClientFraming::kUntilClose || version_minor_ == 0 ||
+  // A response may start while the request body is still streaming (an echo, an early error):
+  // whether the connection can be reused is decided when the response ends.
+  if (framing_ == exchange::ClientFraming::kUntilClose || version_minor_ == 0 ||
       conn_.worker().shutting_down()) {
     close_after_response_ = true;
   }

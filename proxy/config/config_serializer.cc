@@ -90,6 +90,7 @@ json service_json(const VirtualServiceConfig& vs) {
   const LimitsConfig& l = vs.limits;
   out["limits"] = {{"max_header_bytes", l.max_header_bytes},
                    {"max_headers", l.max_headers},
+                   {"max_target_bytes", l.max_target_bytes},
                    {"max_request_body_bytes", l.max_request_body_bytes},
                    {"header_timeout_s", l.header_timeout_s},
                    {"connect_timeout_s", l.connect_timeout_s},

@@ -23,6 +23,7 @@ void parse_limits(const nlohmann::json& value, const std::string& file, const st
   if (!reader.valid()) return;
   reader.unsigned_integer("max_header_bytes", out.max_header_bytes, 1024, 1048576);
   reader.unsigned_integer("max_headers", out.max_headers, 1, 10000);
+  reader.unsigned_integer("max_target_bytes", out.max_target_bytes, 64, 1048576);
   reader.unsigned_integer("max_request_body_bytes", out.max_request_body_bytes, 0,
                           UINT64_C(1) << 62);
   reader.unsigned_integer("header_timeout_s", out.header_timeout_s, 1, 3600);

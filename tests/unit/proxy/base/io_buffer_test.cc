@@ -44,3 +44,19 @@ TEST_CASE("reserve_tail compacts before growing") {
   CHECK(buffer.capacity() == BufferPool::kBlockSize);
   CHECK(buffer.readable() == std::string(10, 'a'));
 }
+
+TEST_CASE("growing a buffer that holds data keeps every byte (regression)") {
+  BufferPool pool;
+  IoBuffer buffer;
+  std::string expected;
+  for (int i = 0; i < 3000; ++i) {
+    std::string piece = "field-" + std::to_string(i) + ": value\r\n";
+    buffer.append(pool, piece);
+    expected += piece;
+  }
+  REQUIRE(buffer.size() > 2 * BufferPool::kBlockSize);
+  CHECK(buffer.readable() == expected);
+  buffer.consume(10);
+  buffer.reserve_tail(pool, 4 * BufferPool::kBlockSize);
+  CHECK(buffer.readable() == std::string_view(expected).substr(10));
+}

@@ -1,0 +1,60 @@
+"""Fixtures for end-to-end tests: the PKI, real servers and espd, always torn down."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.support.espd_process import Espd  # noqa: E402
+from tests.support.pki import standard_pki  # noqa: E402
+from tests.support.real_server import RealServer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def pki():
+    return standard_pki()
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    return tmp_path
+
+
+@pytest.fixture
+def real_server_factory(workdir, pki):
+    servers = []
+
+    def make(name, **kwargs):
+        server = RealServer(name, workdir, pki, **kwargs)
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def espd_factory(workdir, request):
+    instances = []
+
+    def make():
+        espd = Espd(workdir)
+        instances.append(espd)
+        return espd
+
+    yield make
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for espd in instances:
+        if failed and espd.log:
+            sys.stderr.write("\n--- last espd log records ---\n%s\n" % espd.tail(50))
+        espd.kill()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, "rep_" + report.when, report)
