@@ -65,6 +65,10 @@ std::shared_ptr<ServerTlsContext> ServerTlsContext::create(const config::Config&
   bool failed = false;
   for (size_t i = 0; i < tls.certificates.size(); ++i) {
     const std::string& name = tls.certificates[i];
+    if (!config.certificates.count(name)) {  // reported by the validator
+      failed = true;
+      continue;
+    }
     auto certificate = load_certificate(config, name, diagnostics);
     if (!certificate) {
       failed = true;

@@ -32,6 +32,8 @@ std::shared_ptr<UpstreamTlsContext> UpstreamTlsContext::create(
                         "cannot load the system CA store: " + net::drain_openssl_errors());
       return nullptr;
     }
+  } else if (!config.trust_stores.count(reencrypt.trust)) {
+    return nullptr;  // reported by the validator
   } else {
     const config::TrustStoreConfig& trust = config.trust_stores.at(reencrypt.trust);
     std::string ca_path = config.resolve_path(trust.ca);

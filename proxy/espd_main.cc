@@ -34,9 +34,10 @@ int check(const std::string& path) {
   espd::certs::load_openssl_providers();
   espd::config::LoadResult loaded = espd::config::load_config(path);
   espd::config::Diagnostics diagnostics = loaded.diagnostics;
-  if (loaded.config) {
-    // The same compilation as a real start: certificates and trust stores are loaded too.
-    espd::runtime::build_snapshot(loaded.config, nullptr, diagnostics);
+  if (loaded.partial) {
+    // The same compilation as a real start: certificates and trust stores are loaded too, even
+    // when the file has other errors, so that one run lists everything to fix.
+    espd::runtime::build_snapshot(loaded.partial, nullptr, diagnostics);
   }
   for (const espd::config::Diagnostic& d : diagnostics.all()) {
     std::fprintf(stderr, "%s\n", d.to_string().c_str());

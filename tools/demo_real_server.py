@@ -248,6 +248,9 @@ class Handler:
             finally:
                 state.holds -= 1
             await self.respond(request, 200, b"held by %s\n" % state.name.encode(), close=not keep)
+        elif path == "/drip":
+            # A slow but active transfer: `n` chunks, one every `ms` milliseconds.
+            await self.drip(request, int(query.get("n", ["5"])[0]), int(query.get("ms", ["500"])[0]))
         elif path == "/status":
             code = int(query.get("code", ["200"])[0])
             await self.respond(request, code, b"status %d from %s\n" % (code, state.name.encode()), close=not keep)
@@ -312,6 +315,17 @@ class Handler:
             await writer.drain()
         if chunked:
             writer.write(b"0\r\n\r\n")
+        await writer.drain()
+
+    async def drip(self, request, count, interval_ms):
+        writer = self.conn.writer
+        writer.write(("HTTP/1.1 200 OK\r\nX-Real-Server: %s\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      % self.state.name).encode())
+        for i in range(count):
+            await writer.drain()
+            await asyncio.sleep(interval_ms / 1000)
+            writer.write(b"6\r\ndrip%02d\r\n" % (i % 100))
+        writer.write(b"0\r\n\r\n")
         await writer.drain()
 
     async def control(self, request, path, query):

@@ -20,7 +20,7 @@ ClientConnection::ClientConnection(runtime::Worker& worker, int fd, const net::S
       peer_(peer),
       transport_(fd, nullptr) {
   worker_.add_connection(this);
-  io_.init(worker.base(), fd, &ClientConnection::on_event, this);
+  io_.init(worker.base(), worker.ready_queue(), fd, &ClientConnection::on_event, this);
   timer_.init(worker.base(), &ClientConnection::on_timer, this);
 }
 

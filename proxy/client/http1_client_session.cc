@@ -110,6 +110,12 @@ void Http1ClientSession::on_readable() {
         return;
       case net::IoStatus::kEof:
       case net::IoStatus::kError:
+        log::Event(log::Level::kDebug, "client_gone")
+            .field("client", conn_.peer().to_string())
+            .field("while", state_ == State::kForwarding ? "forwarding" : "reading")
+            .field("detail", result.status == net::IoStatus::kEof ? std::string("end of stream")
+                                                                  : conn_.transport().error_text())
+            .emit();
         on_client_gone();
         return;
     }
@@ -393,6 +399,11 @@ void Http1ClientSession::on_exchange_failed(uint16_t status, std::string_view, s
 void Http1ClientSession::on_writable() {
   net::FlushStatus status = conn_.flush();
   if (status == net::FlushStatus::kError) {
+    log::Event(log::Level::kDebug, "client_gone")
+        .field("client", conn_.peer().to_string())
+        .field("while", "writing")
+        .field("detail", conn_.transport().error_text())
+        .emit();
     on_client_gone();
     return;
   }

@@ -31,6 +31,7 @@ LoadResult finish(const nlohmann::json& document, const SourceMap& sources,
   validate_config(*config, sources, diagnostics);
   LoadResult result;
   result.diagnostics = std::move(diagnostics);
+  result.partial = config;
   if (!result.diagnostics.has_errors()) result.config = std::move(config);
   return result;
 }
@@ -86,12 +87,12 @@ LoadResult load_directory(const std::string& path) {
   }
   if (error) {
     diagnostics.error(path, "", "cannot list the directory: " + error.message());
-    return {nullptr, diagnostics};
+    return {nullptr, diagnostics, nullptr};
   }
   std::sort(files.begin(), files.end());
   if (files.empty()) {
     diagnostics.error(path, "", "no *.json configuration file in this directory");
-    return {nullptr, diagnostics};
+    return {nullptr, diagnostics, nullptr};
   }
   nlohmann::json merged = nlohmann::json::object();
   SourceMap sources((fs::path(path) / files.front().filename()).string());
@@ -101,7 +102,7 @@ LoadResult load_directory(const std::string& path) {
     auto part = read_json_file(file.string(), display, diagnostics);
     if (part) merge_file(*part, display, merged, sources, owners, diagnostics);
   }
-  if (diagnostics.has_errors()) return {nullptr, diagnostics};
+  if (diagnostics.has_errors()) return {nullptr, diagnostics, nullptr};
   return finish(merged, sources, path, std::move(diagnostics));
 }
 
@@ -113,10 +114,10 @@ LoadResult load_config(const std::string& path) {
   Diagnostics diagnostics;
   if (!fs::exists(path, error)) {
     diagnostics.error(path, "", "no such file or directory");
-    return {nullptr, diagnostics};
+    return {nullptr, diagnostics, nullptr};
   }
   auto document = read_json_file(path, path, diagnostics);
-  if (!document) return {nullptr, diagnostics};
+  if (!document) return {nullptr, diagnostics, nullptr};
   std::string base_dir = fs::path(path).parent_path().string();
   if (base_dir.empty()) base_dir = ".";
   return finish(*document, SourceMap(path), base_dir, std::move(diagnostics));

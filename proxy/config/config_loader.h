@@ -12,8 +12,9 @@
 namespace espd::config {
 
 struct LoadResult {
-  std::shared_ptr<const Config> config;  // null when there are errors
-  Diagnostics diagnostics;               // every error and warning found, not just the first
+  std::shared_ptr<const Config> config;   // null when there are errors
+  Diagnostics diagnostics;                // every error and warning found, not just the first
+  std::shared_ptr<const Config> partial;  // what could be parsed, even with errors (for --check)
 };
 
 // Loads a file or a directory. In a directory, every "*.json" file (not hidden, not recursive) is

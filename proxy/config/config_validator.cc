@@ -140,6 +140,7 @@ void validate_pool(const Config& config, const std::string& file, const std::str
     const RealServerConfig& server = pool.real_servers[i];
     std::string server_pointer = pointer + "/real_servers/" + std::to_string(i);
     auto address = net::make_socket_address(server.address, server.port ? server.port : 1);
+    any_enabled = any_enabled || server.enabled;
     if (!server.address.empty() && !address) {
       diagnostics.error(file, server_pointer + "/address",
                         "must be an IPv4 or IPv6 address, got \"" + server.address + "\"");
@@ -150,7 +151,6 @@ void validate_pool(const Config& config, const std::string& file, const std::str
       diagnostics.error(file, server_pointer,
                         "real server " + address->to_string() + " is listed twice in this pool");
     }
-    any_enabled = any_enabled || server.enabled;
   }
   if (!pool.real_servers.empty() && !any_enabled) {
     diagnostics.warning(file, pointer + "/real_servers",

@@ -5,8 +5,13 @@
 
 namespace espd::net {
 
-void IoWatcher::init(event_base* base, int fd, event_callback_fn callback, void* arg) {
+void IoWatcher::init(event_base* base, ReadyQueue& ready, int fd, event_callback_fn callback,
+                     void* arg) {
   clear();
+  ready_ = &ready;
+  callback_ = callback;
+  arg_ = arg;
+  fd_ = fd;
   event_assign(&read_, base, fd, EV_READ | EV_PERSIST, callback, arg);
   event_assign(&write_, base, fd, EV_WRITE | EV_PERSIST, callback, arg);
   initialized_ = true;
@@ -32,15 +37,8 @@ void IoWatcher::want_write(bool on) {
   }
 }
 
-void IoWatcher::activate_read() {
-  if (initialized_) event_active(&read_, EV_READ, 0);
-}
-
-void IoWatcher::activate_write() {
-  if (initialized_) event_active(&write_, EV_WRITE, 0);
-}
-
 void IoWatcher::clear() {
+  if (ready_) ready_->remove(this);
   if (!initialized_) return;
   if (reading_) event_del(&read_);
   if (writing_) event_del(&write_);

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "proxy/net/ready_queue.h"
+
 namespace espd::net {
 
 class IoWatcher {
@@ -16,22 +18,33 @@ class IoWatcher {
   IoWatcher(const IoWatcher&) = delete;
   IoWatcher& operator=(const IoWatcher&) = delete;
 
-  // `callback(fd, EV_READ or EV_WRITE, arg)`.
-  void init(event_base* base, int fd, event_callback_fn callback, void* arg);
+  // `callback(fd, EV_READ or EV_WRITE, arg)`. `ready` runs activate_read/activate_write.
+  void init(event_base* base, ReadyQueue& ready, int fd, event_callback_fn callback, void* arg);
   void want_read(bool on);
   void want_write(bool on);
-  // Runs the callback for readability on the next loop iteration (bytes are already buffered).
-  void activate_read();
-  // Runs the callback for writability on the next loop iteration (to flush coalesced output).
-  void activate_write();
+  // Runs the callback for readability on the next loop turn (bytes are already buffered).
+  void activate_read() { ready_->push(this, EV_READ); }
+  // Runs the callback for writability on the next loop turn (to flush coalesced output).
+  void activate_write() { ready_->push(this, EV_WRITE); }
   bool reading() const { return reading_; }
   bool writing() const { return writing_; }
   // Removes both events (before the socket is closed or handed to another owner).
   void clear();
 
  private:
+  friend class ReadyQueue;
+  void run(short what) { callback_(fd_, what, arg_); }
+
   struct event read_;
   struct event write_;
+  ReadyQueue* ready_ = nullptr;
+  IoWatcher* ready_next_ = nullptr;
+  IoWatcher* ready_prev_ = nullptr;
+  event_callback_fn callback_ = nullptr;
+  void* arg_ = nullptr;
+  int fd_ = -1;
+  short ready_what_ = 0;
+  bool ready_queued_ = false;
   bool initialized_ = false;
   bool reading_ = false;
   bool writing_ = false;

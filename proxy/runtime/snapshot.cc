@@ -57,9 +57,7 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Con
     service->name = name;
     service->config = &vs;
     auto listen = net::parse_socket_address(vs.listen);
-    if (!listen) {
-      diagnostics.error(vs.source_file, pointer + "/listen",
-                        "invalid address \"" + vs.listen + "\"");
+    if (!listen) {  // the validator reported it (only a partial configuration gets here)
       failed = true;
       continue;
     }
@@ -88,9 +86,7 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Con
       for (size_t i = 0; i < pool_config.real_servers.size(); ++i) {
         const config::RealServerConfig& rs = pool_config.real_servers[i];
         auto address = net::make_socket_address(rs.address, rs.port);
-        if (!address) {
-          diagnostics.error(vs.source_file, pool_pointer + "/real_servers/" + std::to_string(i),
-                            "invalid address \"" + rs.address + "\"");
+        if (!address) {  // reported by the validator
           failed = true;
           continue;
         }

@@ -23,6 +23,7 @@ Worker::Worker(unsigned index) : index_(index) {
                this);
   event_add(&mailbox_event_, nullptr);
   event_assign(&reap_event_, base_, -1, 0, &Worker::on_reap, this);
+  ready_queue_.init(base_);
   server_connections_ = std::make_unique<server::ConnectionPool>(*this);
   acceptor_ = std::make_unique<listeners::Acceptor>(
       base_, [this](int fd, const net::SocketAddress& peer, const net::SocketAddress& local) {
@@ -39,6 +40,7 @@ Worker::~Worker() {
   server_connections_.reset();
   for (Deferred* object : graveyard_)
     delete object;
+  ready_queue_.close();
   event_del(&mailbox_event_);
   event_del(&reap_event_);
   ::close(mailbox_fd_);

@@ -17,6 +17,7 @@
 #include "listeners/acceptor.h"
 #include "proxy/base/buffer_pool.h"
 #include "proxy/http1/message.h"
+#include "proxy/net/ready_queue.h"
 #include "proxy/runtime/snapshot.h"
 
 namespace espd::server {
@@ -56,6 +57,7 @@ class Worker {
   unsigned index() const { return index_; }
   event_base* base() const { return base_; }
   BufferPool& buffers() { return buffers_; }
+  net::ReadyQueue& ready_queue() { return ready_queue_; }
   server::ConnectionPool& server_connections() { return *server_connections_; }
   // Reused for every request head parsed on this worker: a head is parsed and dispatched in one
   // go, so no connection needs to keep one (and its field vector) while idle.
@@ -100,6 +102,7 @@ class Worker {
   std::thread thread_;
 
   BufferPool buffers_;
+  net::ReadyQueue ready_queue_;
   http1::RequestHead request_head_scratch_;
   std::unique_ptr<server::ConnectionPool> server_connections_;
   std::unique_ptr<listeners::Acceptor> acceptor_;

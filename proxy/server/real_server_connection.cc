@@ -74,7 +74,8 @@ RealServerConnection* RealServerConnection::open(runtime::Worker& worker,
     // Failures are always reported from the event loop, never inside the caller's stack.
     connection->idle_timer_.arm_ms(0);
   } else {
-    connection->io_.init(worker.base(), fd, &RealServerConnection::on_event, connection);
+    connection->io_.init(worker.base(), worker.ready_queue(), fd, &RealServerConnection::on_event,
+                         connection);
     connection->io_.want_write(true);
   }
   return connection;

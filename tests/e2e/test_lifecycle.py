@@ -1,0 +1,171 @@
+"""End-to-end: --check, configuration reload on SIGHUP (invalid files are rejected, the service
+stays up, live connections are kept), graceful SIGTERM, directories of configuration files."""
+
+import json
+import shutil
+import signal
+import threading
+
+import pytest
+
+from tests.support.clients import HttpClient
+from tests.support.configs import base_config, listen_port
+from tests.support.paths import SOURCE_ROOT
+from tests.support.ports import free_port
+
+HOST = "meet.mycloud.ag"
+
+
+def client(pki, port, **kwargs):
+    return HttpClient("127.0.0.1", port, server_hostname=HOST, cafile=pki / "root-ca.pem", **kwargs)
+
+
+def test_check_accepts_a_valid_file_and_lists_every_error_of_a_bad_one(espd_factory, real_server_factory, pki,
+                                                                        workdir):
+    a = real_server_factory("A")
+    espd = espd_factory()
+    good = espd.write_config(base_config(pki, [a]), "good.json")
+    rc, out, err = espd.check(good)
+    assert rc == 0, err
+    assert "configuration is valid" in out
+    bad_config = base_config(pki, [a])
+    bad_config["virtual_services"]["web"]["pools"]["fe"]["real_servers"][0]["port"] = 70000
+    bad_config["virtual_services"]["web"]["listn"] = "oops"
+    bad_config["certificates"]["front-rsa"]["key"] = str(pki / "front-ecdsa.key")
+    bad = espd.write_config(bad_config, "bad.json")
+    rc, out, err = espd.check(bad)
+    assert rc == 1
+    assert "/virtual_services/web/pools/fe/real_servers/0/port: error: must be 1..65535, got 70000" in err
+    assert "/virtual_services/web/listn: error: unknown key" in err
+    assert "/certificates/front-rsa" in err and "does not match" in err
+    assert str(bad) in err
+
+
+def test_check_passes_on_the_demo_and_every_example(espd_factory, pki, workdir):
+    shutil.copytree(SOURCE_ROOT / "conf.d", workdir / "conf.d", ignore=shutil.ignore_patterns("pki", "*.token"))
+    shutil.copytree(pki, workdir / "conf.d" / "pki")
+    espd = espd_factory()
+    files = [workdir / "conf.d"] + sorted((workdir / "conf.d" / "examples").glob("*.json"))
+    assert len(files) >= 2
+    for path in files:
+        rc, out, err = espd.check(path)
+        assert rc == 0, "%s: %s" % (path, err)
+
+
+def test_sighup_with_an_invalid_file_keeps_the_running_configuration(espd_factory, real_server_factory, pki):
+    a = real_server_factory("A")
+    config = base_config(pki, [a])
+    espd = espd_factory()
+    path = espd.write_config(config)
+    espd.start()
+    port = listen_port(config)
+    with client(pki, port) as kept:
+        assert kept.request("GET", "/", host=HOST).status == 200
+        path.write_text('{"virtual_services": {"web": {"listen": ')
+        record = espd.reload()
+        assert record["event"] == "config_rejected"
+        assert any("invalid JSON" in e for e in record["errors"])
+        bad = json.loads(json.dumps(config))
+        bad["virtual_services"]["web"]["pools"]["fe"]["real_servers"][0]["weight"] = 0
+        path.write_text(json.dumps(bad))
+        record = espd.reload()
+        assert record["event"] == "config_rejected"
+        assert any("weight: error: must be 1..65535, got 0" in e for e in record["errors"])
+        assert kept.request("GET", "/", host=HOST).status == 200
+    with client(pki, port) as fresh:
+        assert fresh.request("GET", "/", host=HOST).status == 200
+
+
+def test_sighup_applies_a_new_listener_and_keeps_live_connections(espd_factory, real_server_factory, pki):
+    a = real_server_factory("A")
+    b = real_server_factory("B")
+    config = base_config(pki, [a])
+    espd = espd_factory()
+    path = espd.write_config(config)
+    espd.start()
+    port = listen_port(config)
+    with client(pki, port) as kept:
+        assert kept.request("GET", "/", host=HOST).header("X-Real-Server") == "A"
+        second_port = free_port()
+        config["virtual_services"]["second"] = json.loads(json.dumps(config["virtual_services"]["web"]))
+        config["virtual_services"]["second"]["listen"] = "127.0.0.1:%d" % second_port
+        config["virtual_services"]["web"]["pools"]["fe"]["real_servers"] = [{"address": b.address, "port": b.port}]
+        path.write_text(json.dumps(config))
+        record = espd.reload()
+        assert record["event"] == "config_reloaded"
+        assert record["generation"] == 2
+        # The connection opened before the change keeps its snapshot: still served by A.
+        assert kept.request("GET", "/", host=HOST).header("X-Real-Server") == "A"
+    with client(pki, port) as fresh:
+        assert fresh.request("GET", "/", host=HOST).header("X-Real-Server") == "B"
+    with client(pki, second_port) as second:
+        assert second.request("GET", "/", host=HOST).status == 200
+
+
+def test_sighup_refuses_a_listener_that_cannot_bind(espd_factory, real_server_factory, pki):
+    import socket
+    a = real_server_factory("A")
+    config = base_config(pki, [a])
+    espd = espd_factory()
+    path = espd.write_config(config)
+    espd.start()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        config["virtual_services"]["web"]["listen"] = "127.0.0.1:%d" % taken.getsockname()[1]
+        path.write_text(json.dumps(config))
+        record = espd.reload()
+    assert record["event"] == "config_rejected"
+    assert any("Address already in use" in e for e in record["errors"])
+
+
+def test_sigterm_finishes_the_request_in_flight_and_exits_0(espd_factory, real_server_factory, pki):
+    a = real_server_factory("A")
+    config = base_config(pki, [a])
+    espd = espd_factory()
+    espd.write_config(config)
+    espd.start()
+    port = listen_port(config)
+    result = {}
+    with client(pki, port, timeout=30) as busy, client(pki, port) as idle:
+        assert idle.request("GET", "/", host=HOST).status == 200
+
+        def long_poll():
+            result["response"] = busy.request("GET", "/hold?until=release", host=HOST)
+
+        thread = threading.Thread(target=long_poll)
+        thread.start()
+        while a.stats()["holds"] == 0:  # the request reached the real server
+            pass
+        espd.process.send_signal(signal.SIGTERM)
+        espd.wait_for("shutdown_started")
+        assert idle.closed(timeout=10)  # an idle keep-alive connection is closed at once
+        a.release()
+        thread.join(timeout=20)
+    response = result["response"]
+    assert response.status == 200
+    assert response.header("Connection") == "close"
+    assert espd.process.wait(timeout=20) == 0
+    espd.wait_for("shutdown_complete")
+
+
+def test_a_directory_of_configuration_files(espd_factory, real_server_factory, pki, workdir):
+    a = real_server_factory("A")
+    config = base_config(pki, [a])
+    directory = workdir / "conf.d"
+    directory.mkdir()
+    services = {"virtual_services": config.pop("virtual_services")}
+    (directory / "10-base.json").write_text(json.dumps(config))
+    (directory / "20-lync.json").write_text(json.dumps(services))
+    espd = espd_factory()
+    espd.start(directory)
+    with client(pki, int(services["virtual_services"]["web"]["listen"].rsplit(":", 1)[1])) as c:
+        assert c.request("GET", "/", host=HOST).status == 200
+
+
+@pytest.mark.parametrize("args,code", [(["--version"], 0), (["--help"], 0), ([], 2), (["--bogus"], 2)])
+def test_command_line(args, code):
+    import subprocess
+    from tests.support.paths import ESPD_BINARY
+    done = subprocess.run([str(ESPD_BINARY), *args], capture_output=True, text=True)
+    assert done.returncode == code
