@@ -1,7 +1,9 @@
 // An accepted client connection.
 #include "proxy/client/client_connection.h"
 
+#include "certs/server_tls_context.h"
 #include "proxy/client/http1_client_session.h"
+#include "proxy/esp/esp_log.h"
 #include "proxy/log/event.h"
 
 namespace espd::client {
@@ -31,6 +33,7 @@ ClientConnection::~ClientConnection() {
 }
 
 void ClientConnection::start() {
+  opened_ms_ = worker_.now_ms();
   if (!service_.tls) {
     start_session();
     return;
@@ -114,18 +117,33 @@ void ClientConnection::step_handshake() {
       io_.want_write(true);
       return;
     default:
-      log::Event(log::Level::kDebug, "tls_handshake_failed")
-          .field("client", peer_.to_string())
-          .field("virtual_service", service_.name)
-          .field("detail", transport_.error_text())
-          .emit();
+      esp::log_security(service_.esp, service_.name, peer_, "tls_handshake_failed",
+                        transport_.error_text(), 0, nullptr);
       close();
       return;
   }
 }
 
+void ClientConnection::log_connection(const char* event) {
+  if (!esp::connection_log_enabled(service_.esp)) return;
+  esp::ConnectionRecord record;
+  record.event = event;
+  if (SSL* ssl = transport_.ssl()) {
+    record.tls_version = SSL_get_version(ssl);
+    record.cipher = SSL_get_cipher_name(ssl);
+    const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    record.sni = sni ? sni : "";
+    record.alpn = certs::negotiated_alpn(ssl);
+  }
+  record.duration_ms = worker_.now_ms() - opened_ms_;
+  record.bytes_in = bytes_read_;
+  record.bytes_out = output_.bytes_written();
+  esp::log_connection(service_.esp, service_.name, peer_, record);
+}
+
 void ClientConnection::start_session() {
   state_ = State::kSession;
+  log_connection("open");
   session_ = std::make_unique<Http1ClientSession>(*this);
   io_.want_write(false);
   io_.want_read(true);
@@ -178,6 +196,8 @@ void ClientConnection::linger_read() {
 void ClientConnection::close() {
   if (closed_) return;
   closed_ = true;
+  // Only sessions that started (a failed handshake has its security record instead).
+  if (state_ == State::kSession || state_ == State::kLingering) log_connection("close");
   state_ = State::kClosed;
   if (session_) session_->abandon();
   io_.clear();

@@ -32,6 +32,11 @@ class ClientConnection final : public runtime::ClientConnectionBase {
   IoBuffer& input() { return input_; }
   net::OutputChannel& output() { return output_; }
   bool closed() const { return closed_; }
+  uint64_t now_ms() const { return worker_.now_ms(); }
+  // Bytes received from the client (the session counts what it reads).
+  void count_read(size_t bytes) { bytes_read_ += bytes; }
+  uint64_t bytes_read() const { return bytes_read_; }
+  uint64_t bytes_written() const { return output_.bytes_written(); }
 
   void want_read(bool on) { io_.want_read(on); }
   void want_write(bool on) { io_.want_write(on); }
@@ -58,6 +63,7 @@ class ClientConnection final : public runtime::ClientConnectionBase {
   static void on_timer(evutil_socket_t fd, short what, void* arg);
   void step_handshake();
   void start_session();
+  void log_connection(const char* event);
   void linger_read();
   void begin_linger();
 
@@ -71,6 +77,8 @@ class ClientConnection final : public runtime::ClientConnectionBase {
   IoBuffer input_;
   net::OutputChannel output_;
   std::unique_ptr<ClientSession> session_;
+  uint64_t opened_ms_ = 0;
+  uint64_t bytes_read_ = 0;
   State state_ = State::kHandshake;
   bool closed_ = false;
   bool close_pending_ = false;  // close_after_output() waits for the output to drain

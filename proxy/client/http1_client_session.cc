@@ -101,6 +101,7 @@ void Http1ClientSession::on_readable() {
     switch (result.status) {
       case net::IoStatus::kOk:
         in.commit(result.bytes);
+        conn_.count_read(result.bytes);
         process_input();
         continue;
       case net::IoStatus::kWantRead:
@@ -122,8 +123,20 @@ void Http1ClientSession::on_readable() {
   }
 }
 
+void Http1ClientSession::finish_access_record(uint16_t status) {
+  if (!access_) return;
+  std::unique_ptr<esp::AccessRecord> record = std::move(access_);
+  record->status = status;
+  record->duration_ms = conn_.now_ms() - request_started_ms_;
+  record->bytes_from_client = conn_.bytes_read() - request_bytes_in_start_ - conn_.input().size();
+  record->bytes_to_client =
+      conn_.bytes_written() + conn_.output().queued() - request_bytes_out_start_;
+  esp::log_access(conn_.service().esp, conn_.service().name, conn_.peer(), *record);
+}
+
 void Http1ClientSession::on_client_gone() {
   // Mid-request or waiting for the answer: nobody will read it, so the real-server side stops too.
+  if (access_ && state_ == State::kForwarding) finish_access_record(response_status_);
   abandon();
   conn_.close();
 }
@@ -173,6 +186,15 @@ void Http1ClientSession::begin_request(const http1::RequestHead& head) {
   response_blocked_ = false;
   request_chunked_.reset();
   conn_.cancel_timer();
+  request_started_ms_ = conn_.now_ms();
+  request_bytes_in_start_ = conn_.bytes_read() - (conn_.input().size() - head_bytes);
+  request_bytes_out_start_ = conn_.bytes_written();
+  response_status_ = 0;
+  if (esp::access_log_enabled(conn_.service().esp)) {
+    access_ = std::make_unique<esp::AccessRecord>();
+  } else {
+    access_.reset();
+  }
 
   if (limits_.max_request_body_bytes != 0 && request_body_ == http1::BodyKind::kContentLength &&
       request_remaining_ > limits_.max_request_body_bytes) {
@@ -180,9 +202,9 @@ void Http1ClientSession::begin_request(const http1::RequestHead& head) {
     return;
   }
 
-  exchange::Dispatch dispatch =
-      exchange::dispatch_request(conn_.worker(), conn_.service(), *this, head,
-                                 exchange::ClientFacts{conn_.peer(), conn_.tls()});
+  exchange::Dispatch dispatch = exchange::dispatch_request(
+      conn_.worker(), conn_.service(), *this, head,
+      exchange::ClientFacts{conn_.peer(), conn_.tls()}, access_ ? &access_->request : nullptr);
   conn_.input().consume(head_bytes);
   if (!dispatch.exchange) {
     // An unread request body cannot be skipped safely: close after answering.
@@ -192,6 +214,10 @@ void Http1ClientSession::begin_request(const http1::RequestHead& head) {
     return;
   }
   exchange_ = dispatch.exchange;
+  if (access_) {
+    access_->pool = exchange_->pool().name;
+    access_->real_server = exchange_->server().label;
+  }
   state_ = State::kForwarding;
   if (request_done_) {
     exchange_->end_request_body();
@@ -267,12 +293,12 @@ void Http1ClientSession::on_request_body_drained() {
 
 void Http1ClientSession::reject_request(uint16_t status, std::string_view reason,
                                         std::string_view body) {
-  log::Event(log::Level::kDebug, "request_rejected")
-      .field("client", conn_.peer().to_string())
-      .field("virtual_service", conn_.service().name)
-      .field("status", status)
-      .field("reason", reason)
-      .emit();
+  // Malformed requests, oversize heads and bodies, slow heads: all refusals of the client's bytes.
+  std::string_view kind = status == 408   ? "request_timeout"
+                          : status == 413 ? "body_too_large"
+                                          : "bad_request";
+  esp::log_security(conn_.service().esp, conn_.service().name, conn_.peer(), kind, reason, status,
+                    access_ ? &access_->request : nullptr);
   if (exchange_) {
     exchange_->abort();
     finish_exchange();
@@ -290,6 +316,7 @@ void Http1ClientSession::respond_locally(uint16_t status, std::string_view body,
   write_local_response(conn_.buffers(), conn_.output().buffer(), status, body, close, head_request_,
                        extra_fields);
   response_started_ = true;
+  finish_access_record(status);
   if (close) {
     state_ = State::kClosing;
     conn_.close_after_output();
@@ -327,6 +354,7 @@ void Http1ClientSession::on_interim_response(const http1::ResponseHead& head) {
 
 void Http1ClientSession::on_response_head(const http1::ResponseHead& head) {
   response_started_ = true;
+  response_status_ = head.status;
   framing_ = exchange::choose_client_framing(head, head_request_, version_minor_);
   // A response may start while the request body is still streaming (an echo, an early error):
   // whether the connection can be reused is decided when the response ends.
@@ -375,6 +403,7 @@ void Http1ClientSession::on_response_end(std::string_view trailers) {
     out.append(conn_.buffers(), "\r\n");
   }
   finish_exchange();
+  finish_access_record(response_status_);
   if (close_after_response_ || !request_done_) {
     state_ = State::kClosing;
     conn_.close_after_output();
@@ -390,6 +419,7 @@ void Http1ClientSession::on_response_end(std::string_view trailers) {
 void Http1ClientSession::on_exchange_failed(uint16_t status, std::string_view, std::string_view) {
   finish_exchange();
   if (response_started_) {
+    finish_access_record(response_status_);
     conn_.close();  // a response is half sent: only closing tells the client it is incomplete
     return;
   }

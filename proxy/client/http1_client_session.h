@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "proxy/client/client_connection.h"
 #include "proxy/client/client_session.h"
+#include "proxy/esp/esp_log.h"
 #include "proxy/exchange/exchange.h"
 #include "proxy/exchange/exchange_client.h"
 #include "proxy/exchange/forwarded_response.h"
@@ -56,6 +58,8 @@ class Http1ClientSession final : public ClientSession, public exchange::Exchange
   void finish_exchange();
   void next_request();
   void on_client_gone();
+  // Completes and writes the access record of the current request (if the stream is on).
+  void finish_access_record(uint16_t status);
 
   ClientConnection& conn_;
   const config::LimitsConfig& limits_;
@@ -63,6 +67,11 @@ class Http1ClientSession final : public ClientSession, public exchange::Exchange
   http1::ChunkedDecoder request_chunked_;
   exchange::Exchange* exchange_ = nullptr;
   exchange::PendingBody request_pending_;
+  std::unique_ptr<esp::AccessRecord> access_;  // only while a request runs, only when logged
+  uint64_t request_started_ms_ = 0;
+  uint64_t request_bytes_in_start_ = 0;
+  uint64_t request_bytes_out_start_ = 0;
+  uint16_t response_status_ = 0;
   uint64_t request_remaining_ = 0;
   uint64_t request_body_bytes_ = 0;
   State state_ = State::kIdle;

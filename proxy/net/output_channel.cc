@@ -21,6 +21,7 @@ bool OutputChannel::offer(BufferPool& pool, Transport& transport, std::string_vi
   switch (result.status) {
     case IoStatus::kOk:
       written = result.bytes;
+      written_ += written;
       break;
     case IoStatus::kWantRead:
       wants_read_ = true;
@@ -57,6 +58,7 @@ FlushStatus OutputChannel::flush(Transport& transport) {
     switch (result.status) {
       case IoStatus::kOk:
         queue_.consume(result.bytes);
+        written_ += result.bytes;
         break;
       case IoStatus::kWantRead:
         wants_read_ = true;

@@ -45,11 +45,13 @@ class OutputChannel {
     failed_ = false;
   }
   bool wants_read() const { return wants_read_; }
+  uint64_t bytes_written() const { return written_; }
 
  private:
   IoBuffer queue_;
   bool failed_ = false;
   bool wants_read_ = false;  // a TLS write asked for readability (renegotiation-like state)
+  uint64_t written_ = 0;
 };
 
 }  // namespace espd::net

@@ -105,6 +105,14 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Con
     }
     // Pools are in a vector that no longer grows: pointers into it are stable from here on.
     service->default_pool = service->find_pool(vs.default_pool);
+    service->esp = esp::EspPolicy(vs.esp);
+    const VirtualService& compiled = *service;
+    service->routes = routing::RouteTable(vs.routes, [&compiled](const std::string& pool) {
+      for (size_t i = 0; i < compiled.pools.size(); ++i) {
+        if (compiled.pools[i].name == pool) return static_cast<int>(i);
+      }
+      return -1;
+    });
     snapshot->services.push_back(std::move(service));
   }
   if (failed) return nullptr;

@@ -13,7 +13,9 @@
 #include "certs/upstream_tls_context.h"
 #include "proxy/config/config_model.h"
 #include "proxy/config/diagnostic.h"
+#include "proxy/esp/esp_policy.h"
 #include "proxy/net/socket_address.h"
+#include "proxy/routing/route_table.h"
 #include "proxy/runtime/real_server_state.h"
 
 namespace espd::runtime {
@@ -41,6 +43,8 @@ struct VirtualService {
   std::shared_ptr<certs::ServerTlsContext> tls;  // null: plain HTTP service
   std::vector<Pool> pools;
   const Pool* default_pool = nullptr;
+  esp::EspPolicy esp;
+  routing::RouteTable routes;  // route index -> position in `pools`
 
   const Pool* find_pool(const std::string& name) const;
 };

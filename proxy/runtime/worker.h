@@ -62,6 +62,8 @@ class Worker {
   // Reused for every request head parsed on this worker: a head is parsed and dispatched in one
   // go, so no connection needs to keep one (and its field vector) while idle.
   http1::RequestHead& request_head_scratch() { return request_head_scratch_; }
+  // The normalised path of the request being dispatched (used until its head is forwarded).
+  std::string& path_scratch() { return path_scratch_; }
   uint64_t now_ms() const;
 
   // Adopts a new snapshot and the listening sockets that go with it.
@@ -104,6 +106,7 @@ class Worker {
   BufferPool buffers_;
   net::ReadyQueue ready_queue_;
   http1::RequestHead request_head_scratch_;
+  std::string path_scratch_;
   std::unique_ptr<server::ConnectionPool> server_connections_;
   std::unique_ptr<listeners::Acceptor> acceptor_;
   std::list<SnapshotUse> snapshots_;  // front: current
