@@ -98,12 +98,15 @@ bool read_pem(const std::string& text, std::vector<X509Ptr>& certificates, EvpPk
 
 }  // namespace
 
-void load_openssl_providers() {
-  static bool loaded = false;
-  if (loaded) return;
-  loaded = true;
-  OSSL_PROVIDER_load(nullptr, "default");
-  if (!OSSL_PROVIDER_load(nullptr, "legacy")) ERR_clear_error();
+OpenSslProviders::OpenSslProviders() {
+  default_ = OSSL_PROVIDER_load(nullptr, "default");
+  legacy_ = OSSL_PROVIDER_load(nullptr, "legacy");
+  if (!legacy_) ERR_clear_error();  // legacy PKCS#12 files then fail to load, with that error
+}
+
+OpenSslProviders::~OpenSslProviders() {
+  if (legacy_) OSSL_PROVIDER_unload(legacy_);
+  if (default_) OSSL_PROVIDER_unload(default_);
 }
 
 bool read_small_file(const std::string& path, std::string& contents, std::string& error) {

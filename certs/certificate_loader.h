@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <openssl/provider.h>
+
 #include "certs/openssl_ptr.h"
 #include "proxy/config/config_model.h"
 #include "proxy/config/diagnostic.h"
@@ -31,8 +33,18 @@ std::shared_ptr<LoadedCertificate> load_certificate(const config::Config& config
                                                     config::Diagnostics& diagnostics);
 
 // Makes the OpenSSL "legacy" provider available (RC2/3DES PKCS#12 files exported from Windows)
-// next to the default provider. Called once at startup.
-void load_openssl_providers();
+// next to the default provider, for the lifetime of this object (one, in main()).
+class OpenSslProviders {
+ public:
+  OpenSslProviders();
+  ~OpenSslProviders();
+  OpenSslProviders(const OpenSslProviders&) = delete;
+  OpenSslProviders& operator=(const OpenSslProviders&) = delete;
+
+ private:
+  OSSL_PROVIDER* default_ = nullptr;
+  OSSL_PROVIDER* legacy_ = nullptr;
+};
 
 // Reads a whole (small) file; false with `error` set on failure.
 bool read_small_file(const std::string& path, std::string& contents, std::string& error);

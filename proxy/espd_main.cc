@@ -31,7 +31,6 @@ constexpr char kUsage[] =
     "kept), SIGUSR1 reopens log files, SIGTERM/SIGINT stop gracefully.\n";
 
 int check(const std::string& path) {
-  espd::certs::load_openssl_providers();
   espd::config::LoadResult loaded = espd::config::load_config(path);
   espd::config::Diagnostics diagnostics = loaded.diagnostics;
   if (loaded.partial) {
@@ -82,6 +81,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "espd: --config PATH is required\n\n%s", kUsage);
     return 2;
   }
+  espd::certs::OpenSslProviders providers;
   if (check_only) return check(config_path);
 
   signal(SIGPIPE, SIG_IGN);

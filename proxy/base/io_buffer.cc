@@ -41,6 +41,7 @@ void IoBuffer::consume(size_t n) {
 }
 
 void IoBuffer::append(BufferPool& pool, std::string_view bytes) {
+  if (bytes.empty()) return;  // memcpy from an empty view's null pointer is undefined
   reserve_tail(pool, bytes.size());
   std::memcpy(data_ + end_, bytes.data(), bytes.size());
   end_ += static_cast<uint32_t>(bytes.size());

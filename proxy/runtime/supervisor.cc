@@ -100,7 +100,6 @@ config::Diagnostics Supervisor::apply(std::shared_ptr<const config::Config> conf
 }
 
 int Supervisor::run() {
-  certs::load_openssl_providers();
   config::LoadResult loaded = config::load_config(config_path_);
   if (!loaded.config) {
     for (const config::Diagnostic& d : loaded.diagnostics.all()) {

@@ -47,10 +47,16 @@ def espd_factory(workdir, request):
 
     yield make
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    problems = []
     for espd in instances:
-        if failed and espd.log:
-            sys.stderr.write("\n--- last espd log records ---\n%s\n" % espd.tail(50))
-        espd.kill()
+        # A graceful stop is part of every test: espd must exit 0 (and, in sanitizer builds, with
+        # no leak or error report, which would make the exit status non-zero).
+        code = espd.stop()
+        if code not in (0, None) and not failed:
+            problems.append("espd exit status %s at the end of the test" % code)
+        if (failed or problems) and espd.log:
+            sys.stderr.write("\n--- last espd log records ---\n%s\n" % espd.tail(60))
+    assert not problems, "; ".join(problems)
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

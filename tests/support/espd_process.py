@@ -57,6 +57,17 @@ class Espd:
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=timeout)
 
+    def stop(self, timeout=30.0):
+        """Graceful stop at the end of a test: SIGTERM, then the exit code (killed if it hangs)."""
+        if not self.process or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return "did not stop within %.0f s of SIGTERM" % timeout
+
     def kill(self):
         if self.process and self.process.poll() is None:
             self.process.kill()

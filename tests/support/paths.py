@@ -8,3 +8,5 @@ BUILD_ROOT = Path(os.environ.get("ESPD_BUILD_ROOT", SOURCE_ROOT / "build"))
 ESPD_BINARY = Path(os.environ.get("ESPD_BINARY", BUILD_ROOT / "espd"))
 TOOLS = SOURCE_ROOT / "tools"
 PYTHON = "/usr/bin/python3"
+# ASan/UBSan builds: memory figures (RSS) mean nothing there (quarantine, shadow memory).
+SANITIZED = os.environ.get("ESPD_SANITIZE", "none") not in ("", "none")
