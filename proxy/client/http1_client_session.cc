@@ -126,6 +126,10 @@ void Http1ClientSession::on_readable() {
 void Http1ClientSession::finish_access_record(uint16_t status) {
   if (!access_) return;
   std::unique_ptr<esp::AccessRecord> record = std::move(access_);
+  if (exchange_) {  // the server may have changed (a retry) since the request started
+    record->real_server = exchange_->server().label;
+    record->persistence = exchange_->persistence_decision();
+  }
   record->status = status;
   record->duration_ms = conn_.now_ms() - request_started_ms_;
   record->bytes_from_client = conn_.bytes_read() - request_bytes_in_start_ - conn_.input().size();
@@ -217,6 +221,7 @@ void Http1ClientSession::begin_request(const http1::RequestHead& head) {
   if (access_) {
     access_->pool = exchange_->pool().name;
     access_->real_server = exchange_->server().label;
+    access_->persistence = exchange_->persistence_decision();
   }
   state_ = State::kForwarding;
   if (request_done_) {
@@ -362,8 +367,9 @@ void Http1ClientSession::on_response_head(const http1::ResponseHead& head) {
       conn_.worker().shutting_down()) {
     close_after_response_ = true;
   }
+  // The persistence cookie goes on every response to a request that lacked a valid one.
   exchange::write_forwarded_response(conn_.buffers(), conn_.output().buffer(), head, framing_,
-                                     close_after_response_, {});
+                                     close_after_response_, exchange_->response_fields());
   // Flushed once the real server's current read is handled, so that a small body that came with
   // the head goes out in the same write.
   conn_.schedule_flush();
@@ -402,8 +408,8 @@ void Http1ClientSession::on_response_end(std::string_view trailers) {
     out.append(conn_.buffers(), trailers);
     out.append(conn_.buffers(), "\r\n");
   }
-  finish_exchange();
   finish_access_record(response_status_);
+  finish_exchange();
   if (close_after_response_ || !request_done_) {
     state_ = State::kClosing;
     conn_.close_after_output();

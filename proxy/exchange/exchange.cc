@@ -3,23 +3,31 @@
 
 #include "proxy/http1/chunked_decoder.h"
 #include "proxy/log/event.h"
+#include "proxy/scheduling/scheduler.h"
 #include "proxy/server/connection_pool.h"
 
 namespace espd::exchange {
 
 Exchange::Exchange(runtime::Worker& worker, ExchangeClient& client,
                    const runtime::VirtualService& service, const runtime::Pool& pool,
-                   const runtime::RealServer& server, ExchangeRequest request)
+                   persistence::ServerChoice choice, const net::SocketAddress& client_address,
+                   ExchangeRequest request)
     : worker_(worker),
       client_(client),
       service_(service),
       pool_(pool),
-      server_(server),
+      server_(choice.server),
+      choice_(std::move(choice)),
+      client_address_(client_address),
       request_(request) {
-  server_.state->active.fetch_add(1, std::memory_order_relaxed);
-  server_.state->requests.fetch_add(1, std::memory_order_relaxed);
-  counted_ = true;
+  count_start();
   timer_.init(worker.base(), &Exchange::on_timer, this);
+}
+
+void Exchange::count_start() {
+  server_->state->active.fetch_add(1, std::memory_order_relaxed);
+  server_->state->requests.fetch_add(1, std::memory_order_relaxed);
+  counted_ = true;
 }
 
 Exchange::~Exchange() {
@@ -36,14 +44,15 @@ void Exchange::start(std::string_view head) {
 }
 
 void Exchange::attach_connection() {
-  connection_ = worker_.server_connections().take(pool_.tls.get(), server_.address);
+  connection_ = worker_.server_connections().take(pool_.tls.get(), server_->address);
+  reused_connection_ = connection_ != nullptr;
   if (connection_) {
     state_ = State::kForwarding;
   } else {
     state_ = State::kConnecting;
-    connection_ =
-        server::RealServerConnection::open(worker_, pool_.tls, server_.address, server_.verify_name,
-                                           service_.config->limits.max_header_bytes);
+    connection_ = server::RealServerConnection::open(worker_, pool_.tls, server_->address,
+                                                     server_->verify_name,
+                                                     service_.config->limits.max_header_bytes);
     worker_.server_connections().count_opened();
   }
   connection_->attach(this, request_.is_head);
@@ -76,12 +85,18 @@ void Exchange::on_timer(evutil_socket_t, short, void* arg) {
     return;
   }
   if (connecting) {
+    self->note_connect_failure();
+    if (self->connection_) {
+      self->connection_->close();
+      self->connection_ = nullptr;
+    }
+    if (self->retry_on_another_server()) return;
     self->fail(504, "connect_timeout",
-               "no connection to " + self->server_.label + " within " +
+               "no connection to " + self->server_->label + " within " +
                    std::to_string(self->service_.config->limits.connect_timeout_s) + " s");
   } else {
     self->fail(504, "real_server_timeout",
-               "no byte from or to " + self->server_.label + " for " +
+               "no byte from or to " + self->server_->label + " for " +
                    std::to_string(self->service_.config->idle_timeout_s) + " s");
   }
 }
@@ -135,9 +150,9 @@ void Exchange::abort() {
 void Exchange::finish() {
   if (!counted_) return;
   counted_ = false;
-  server_.state->active.fetch_sub(1, std::memory_order_relaxed);
-  server_.state->bytes_to_server.fetch_add(bytes_to_server_, std::memory_order_relaxed);
-  server_.state->bytes_from_server.fetch_add(bytes_from_server_, std::memory_order_relaxed);
+  server_->state->active.fetch_sub(1, std::memory_order_relaxed);
+  server_->state->bytes_to_server.fetch_add(bytes_to_server_, std::memory_order_relaxed);
+  server_->state->bytes_from_server.fetch_add(bytes_from_server_, std::memory_order_relaxed);
 }
 
 void Exchange::on_server_connected() {
@@ -190,22 +205,64 @@ void Exchange::on_response_end(std::string_view trailers) {
 
 void Exchange::on_server_failure(server::ServerFailure failure, const std::string& detail) {
   connection_ = nullptr;  // it closed itself
-  bool stale_pooled = (failure == server::ServerFailure::kClosedBeforeResponse ||
-                       failure == server::ServerFailure::kWrite);
-  // A pooled connection the server had already closed: send the request again on a new one,
-  // as long as no body byte was consumed from the client.
+  bool never_connected = failure == server::ServerFailure::kConnect ||
+                         (failure == server::ServerFailure::kTls && !reused_connection_);
+  if (failure == server::ServerFailure::kConnect) note_connect_failure();
+  // Nothing reached that server: another one can take the request, once.
+  if (never_connected && retry_on_another_server()) return;
+  // A pooled connection the server had already closed: the request may have been sent, so it is
+  // repeated (on a new connection to the same server) only when that is safe: an idempotent
+  // method, no body, nothing of the response seen.
+  bool stale_pooled =
+      reused_connection_ && (failure == server::ServerFailure::kClosedBeforeResponse ||
+                             failure == server::ServerFailure::kWrite);
   if (stale_pooled && !retried_ && !response_started_ && !request_body_started_ &&
-      request_.body == http1::BodyKind::kNone && head_.allocated()) {
+      request_.body == http1::BodyKind::kNone && request_.idempotent && head_.allocated()) {
     retried_ = true;
     attach_connection();
-    if (request_done_) {
-      connection_->request_complete();
-    }
+    if (request_done_) connection_->request_complete();
     arm_timer();
     return;
   }
-  server_.state->failures.fetch_add(1, std::memory_order_relaxed);
+  server_->state->failures.fetch_add(1, std::memory_order_relaxed);
   fail(502, server::failure_reason(failure), detail);
+}
+
+bool Exchange::retry_on_another_server() {
+  if (retried_ || response_started_ || request_body_started_ || !head_.allocated()) return false;
+  const runtime::RealServer* other = scheduling::pick(pool_, worker_.now_ms(), server_);
+  if (!other) return false;
+  retried_ = true;
+  log::Event(log::Level::kInfo, "request_retried")
+      .field("virtual_service", service_.name)
+      .field("pool", pool_.name)
+      .field("from", server_->label)
+      .field("to", other->label)
+      .emit();
+  finish();  // counters of the first server
+  server_ = other;
+  count_start();
+  persistence::rebind(pool_, choice_, *other, client_address_, worker_.now_ms());
+  started_ms_ = worker_.now_ms();
+  attach_connection();
+  if (request_done_) connection_->request_complete();
+  arm_timer();
+  return true;
+}
+
+void Exchange::note_connect_failure() {
+  if (pool_.config->health_check.enabled) return;  // the health checker decides
+  // Passive check: without probes, a refused connection takes the server out for a short while.
+  uint64_t until = worker_.now_ms() + kPassiveBackoffMs;
+  uint64_t before = server_->state->failing_until_ms.exchange(until, std::memory_order_relaxed);
+  if (before <= worker_.now_ms()) {
+    log::Event(log::Level::kWarning, "real_server_failing")
+        .field("virtual_service", service_.name)
+        .field("pool", pool_.name)
+        .field("real_server", server_->label)
+        .field("backoff_ms", kPassiveBackoffMs)
+        .emit();
+  }
 }
 
 void Exchange::fail(uint16_t status, std::string_view reason, const std::string& detail) {
@@ -220,7 +277,7 @@ void Exchange::fail(uint16_t status, std::string_view reason, const std::string&
   log::Event(log::Level::kWarning, "real_server_error")
       .field("virtual_service", service_.name)
       .field("pool", pool_.name)
-      .field("real_server", server_.label)
+      .field("real_server", server_->label)
       .field("reason", reason)
       .field("detail", detail)
       .emit();

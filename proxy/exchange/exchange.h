@@ -9,6 +9,7 @@
 #include "proxy/base/io_buffer.h"
 #include "proxy/exchange/exchange_client.h"
 #include "proxy/net/io_watcher.h"
+#include "proxy/persistence/server_choice.h"
 #include "proxy/runtime/snapshot.h"
 #include "proxy/runtime/worker.h"
 #include "proxy/server/real_server_connection.h"
@@ -17,13 +18,18 @@ namespace espd::exchange {
 
 struct ExchangeRequest {
   bool is_head = false;
+  bool idempotent = false;                        // GET, HEAD, OPTIONS, PUT, DELETE, TRACE
   http1::BodyKind body = http1::BodyKind::kNone;  // kNone, kContentLength or kChunked
 };
+
+// How long a real server is skipped after a failed connect when its pool has no health check.
+inline constexpr uint64_t kPassiveBackoffMs = 10000;
 
 class Exchange final : public server::RealServerConnection::Owner, public runtime::Deferred {
  public:
   Exchange(runtime::Worker& worker, ExchangeClient& client, const runtime::VirtualService& service,
-           const runtime::Pool& pool, const runtime::RealServer& server, ExchangeRequest request);
+           const runtime::Pool& pool, persistence::ServerChoice choice,
+           const net::SocketAddress& client_address, ExchangeRequest request);
   ~Exchange() override;
 
   // `head` is the request head exactly as the real server must receive it.
@@ -35,7 +41,10 @@ class Exchange final : public server::RealServerConnection::Owner, public runtim
   // The client side is gone: close the real-server connection (never pooled mid-response).
   void abort();
 
-  const runtime::RealServer& server() const { return server_; }
+  const runtime::RealServer& server() const { return *server_; }
+  // Fields espd adds to the response (the persistence cookie): complete "Name: value\r\n" lines.
+  const std::string& response_fields() const { return choice_.set_cookie; }
+  const char* persistence_decision() const { return choice_.decision; }
   const runtime::Pool& pool() const { return pool_; }
   uint64_t bytes_to_server() const { return bytes_to_server_; }
   uint64_t bytes_from_server() const { return bytes_from_server_; }
@@ -59,12 +68,18 @@ class Exchange final : public server::RealServerConnection::Owner, public runtim
   void arm_timer();
   void finish();
   void fail(uint16_t status, std::string_view reason, const std::string& detail);
+  // The connection failed before any request byte reached the server: try another one (once).
+  bool retry_on_another_server();
+  void note_connect_failure();
+  void count_start();
 
   runtime::Worker& worker_;
   ExchangeClient& client_;
   const runtime::VirtualService& service_;
   const runtime::Pool& pool_;
-  const runtime::RealServer& server_;
+  const runtime::RealServer* server_;
+  persistence::ServerChoice choice_;
+  net::SocketAddress client_address_;
   ExchangeRequest request_;
   server::RealServerConnection* connection_ = nullptr;
   IoBuffer head_;  // kept until the response starts, to replay on a fresh connection
@@ -78,6 +93,7 @@ class Exchange final : public server::RealServerConnection::Owner, public runtim
   bool request_done_ = false;
   bool response_started_ = false;
   bool retried_ = false;
+  bool reused_connection_ = false;
   bool counted_ = false;
 };
 

@@ -5,7 +5,7 @@
 #include "proxy/esp/path_normalizer.h"
 #include "proxy/exchange/forwarded_request.h"
 #include "proxy/log/event.h"
-#include "proxy/scheduling/round_robin.h"
+#include "proxy/persistence/server_choice.h"
 
 namespace espd::exchange {
 namespace {
@@ -107,8 +107,9 @@ Dispatch dispatch_request(runtime::Worker& worker, const runtime::VirtualService
   int route = service.routes.select(routing::RouteRequest{host.name, path, &head.headers});
   const runtime::Pool* pool = route >= 0 ? &service.pools[route] : service.default_pool;
   if (!pool) return local(503, "no_pool", "Service Unavailable: no pool for this request\n");
-  const runtime::RealServer* server = scheduling::pick_round_robin(*pool, worker.now_ms());
-  if (!server) {
+  persistence::ServerChoice choice =
+      persistence::choose_server(*pool, head.headers, client_facts.peer, worker.now_ms());
+  if (!choice.server) {
     log::Event(log::Level::kWarning, "no_real_server_available")
         .field("virtual_service", service.name)
         .field("pool", pool->name)
@@ -121,9 +122,12 @@ Dispatch dispatch_request(runtime::Worker& worker, const runtime::VirtualService
 
   ExchangeRequest request;
   request.is_head = head.method == "HEAD";
+  request.idempotent = head.method == "GET" || head.method == "HEAD" || head.method == "OPTIONS" ||
+                       head.method == "PUT" || head.method == "DELETE" || head.method == "TRACE";
   request.body = head.body.kind;
   Dispatch d;
-  d.exchange = new Exchange(worker, client, service, *pool, *server, request);
+  d.exchange =
+      new Exchange(worker, client, service, *pool, std::move(choice), client_facts.peer, request);
   ForwardingOptions options;
   std::string client_ip = client_facts.peer.ip_string();
   options.client_ip = client_ip;

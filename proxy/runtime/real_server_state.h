@@ -4,6 +4,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "proxy/persistence/source_ip_table.h"
 
 namespace espd::runtime {
 
@@ -21,11 +27,46 @@ struct RealServerState {
   std::atomic<uint64_t> failures{0};
   std::atomic<uint64_t> bytes_to_server{0};
   std::atomic<uint64_t> bytes_from_server{0};
+
+  // The last health check, for the status output: written by the health thread, read by the
+  // admin API (never by workers, who only read `health`).
+  struct CheckReport {
+    bool checked = false;
+    bool ok = false;
+    std::string result;    // "status 200", "timeout", "connect: Connection refused", ...
+    uint64_t time_ms = 0;  // wall clock
+    uint32_t consecutive = 0;
+  };
+  void set_report(CheckReport report) {
+    std::lock_guard lock(report_mutex);
+    last_check = std::move(report);
+  }
+  CheckReport report() const {
+    std::lock_guard lock(report_mutex);
+    return last_check;
+  }
+  mutable std::mutex report_mutex;
+  CheckReport last_check;
 };
 
-// Shared per pool (all workers): the rotation point of round-robin schedulers.
+// Shared per pool (all workers), kept across configuration changes while the pool exists.
 struct PoolState {
+  // Rotation point of the schedulers.
   std::atomic<uint64_t> next{0};
+  // Source-IP persistence (null unless the pool uses it).
+  std::shared_ptr<persistence::SourceIpTable> source_ip;
+  // Stable small ids of the pool's real servers ("address:port" -> id >= 1), so source-IP entries
+  // stay valid across changes for servers that remain. Touched only when a snapshot is built.
+  std::mutex ids_mutex;
+  std::map<std::string, uint32_t> server_ids;
+  uint32_t next_server_id = 1;
+
+  uint32_t server_id(const std::string& address_port) {
+    std::lock_guard lock(ids_mutex);
+    auto [it, inserted] = server_ids.emplace(address_port, next_server_id);
+    if (inserted) ++next_server_id;
+    return it->second;
+  }
 };
 
 }  // namespace espd::runtime

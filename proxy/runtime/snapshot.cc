@@ -1,6 +1,10 @@
 // Compiling a validated Config into a runtime Snapshot.
 #include "proxy/runtime/snapshot.h"
 
+#include "proxy/persistence/cookie_persistence.h"
+#include "proxy/persistence/persistence_key.h"
+#include "proxy/scheduling/scheduler.h"
+
 namespace espd::runtime {
 
 bool alpn_supported(const std::string& protocol) {
@@ -45,11 +49,20 @@ std::shared_ptr<RealServerState> previous_state(const Pool* previous,
 
 std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Config> config,
                                                const Snapshot* previous,
-                                               config::Diagnostics& diagnostics) {
+                                               config::Diagnostics& diagnostics,
+                                               const BuildOptions& options) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->config = config;
   snapshot->generation = previous ? previous->generation + 1 : 1;
   bool failed = false;
+
+  persistence::PersistenceKey key{};
+  std::string key_error = persistence::load_persistence_key(
+      config->resolve_path(config->persistence_key_file), options.create_persistence_key, key);
+  if (!key_error.empty()) {
+    diagnostics.error("", "/persistence_key_file", key_error);
+    failed = true;
+  }
 
   for (const auto& [name, vs] : config->virtual_services) {
     const std::string pointer = "/virtual_services/" + name;
@@ -78,6 +91,16 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Con
       pool.config = &pool_config;
       const Pool* before = find_previous_pool(previous, name, pool_name);
       pool.state = before ? before->state : std::make_shared<PoolState>();
+      const config::PersistenceConfig& persistence = pool_config.persistence;
+      bool source_ip = persistence.mode == config::PersistenceMode::kSourceIp ||
+                       persistence.mode == config::PersistenceMode::kActiveCookieOrSourceIp;
+      if (!source_ip) {
+        pool.state->source_ip.reset();
+      } else if (!pool.state->source_ip ||
+                 pool.state->source_ip->max_entries() != persistence.max_entries) {
+        pool.state->source_ip =
+            std::make_shared<persistence::SourceIpTable>(persistence.max_entries);
+      }
       if (pool_config.reencrypt.enabled) {
         pool.tls = certs::UpstreamTlsContext::create(*config, pool_config.reencrypt, vs.source_file,
                                                      pool_pointer + "/reencrypt", diagnostics);
@@ -99,8 +122,14 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Con
                                  : pool_config.reencrypt.server_name;
         server.state = previous_state(before, *address);
         if (!server.state) server.state = std::make_shared<RealServerState>();
+        server.persistence_id = pool.state->server_id(server.label);
+        server.cookie = persistence::cookie_value(key, name, pool_name, server.label);
         pool.servers.push_back(std::move(server));
       }
+      std::vector<uint32_t> weights;
+      for (const RealServer& server : pool.servers)
+        weights.push_back(server.config->weight);
+      pool.weighted_order = scheduling::smooth_weighted_order(weights);
       service->pools.push_back(std::move(pool));
     }
     // Pools are in a vector that no longer grows: pointers into it are stable from here on.

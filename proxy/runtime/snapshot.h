@@ -26,6 +26,8 @@ struct RealServer {
   std::string label;        // "10.154.201.2:4443"
   std::string verify_name;  // name checked on its certificate (and sent as SNI if a name)
   std::shared_ptr<RealServerState> state;
+  uint32_t persistence_id = 0;  // its id in the pool's source-IP table
+  std::string cookie;           // its MS-WSMAN cookie value
 };
 
 struct Pool {
@@ -34,6 +36,7 @@ struct Pool {
   std::vector<RealServer> servers;
   std::shared_ptr<certs::UpstreamTlsContext> tls;  // null: plain HTTP toward the servers
   std::shared_ptr<PoolState> state;
+  std::vector<uint16_t> weighted_order;  // weighted round robin: server indexes, smooth order
 };
 
 struct VirtualService {
@@ -61,9 +64,15 @@ struct Snapshot {
 // service, pool and address:port) is carried over. Certificate and trust store problems are
 // reported to `diagnostics` and give null. Used both by `espd --check` and by every (re)load, so a
 // configuration that checks is one that runs.
+struct BuildOptions {
+  // Create the persistence key file when it does not exist (a real start; not --check).
+  bool create_persistence_key = false;
+};
+
 std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Config> config,
                                                const Snapshot* previous,
-                                               config::Diagnostics& diagnostics);
+                                               config::Diagnostics& diagnostics,
+                                               const BuildOptions& options = {});
 
 // The ALPN protocols espd implements, in the order offered when configured.
 bool alpn_supported(const std::string& protocol);

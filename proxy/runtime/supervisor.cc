@@ -70,7 +70,9 @@ std::shared_ptr<const Snapshot> Supervisor::current() const {
 config::Diagnostics Supervisor::apply(std::shared_ptr<const config::Config> config) {
   config::Diagnostics diagnostics;
   std::shared_ptr<const Snapshot> previous = current();
-  auto snapshot = build_snapshot(config, previous.get(), diagnostics);
+  BuildOptions options;
+  options.create_persistence_key = true;
+  auto snapshot = build_snapshot(config, previous.get(), diagnostics, options);
   if (!snapshot) return diagnostics;
   std::vector<net::SocketAddress> addresses;
   for (const auto& service : snapshot->services)
@@ -90,6 +92,7 @@ config::Diagnostics Supervisor::apply(std::shared_ptr<const config::Config> conf
     std::lock_guard lock(current_mutex_);
     current_ = snapshot;
   }
+  health_.update(snapshot);
   for (size_t i = 0; i < workers_.size(); ++i) {
     Worker* worker = workers_[i].get();
     worker->post([worker, snapshot, fds = std::move(per_worker[i])]() mutable {
@@ -149,6 +152,7 @@ int Supervisor::run() {
   workers_running_ = workers_.size();
   for (auto& worker : workers_)
     worker->start();
+  health_.start();
 
   std::vector<std::string> listening;
   for (const auto& service : current()->services)
@@ -161,6 +165,7 @@ int Supervisor::run() {
 
   event_base_dispatch(base_);
 
+  health_.stop();
   for (auto& worker : workers_)
     worker->join();
   workers_.clear();

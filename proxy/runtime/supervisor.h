@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "health/health_checker.h"
 #include "listeners/listener_registry.h"
 #include "proxy/config/config_loader.h"
 #include "proxy/runtime/snapshot.h"
@@ -44,6 +45,7 @@ class Supervisor {
   event* tick_ = nullptr;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<listeners::ListenerRegistry> listeners_;
+  health::HealthChecker health_;
   mutable std::mutex current_mutex_;
   std::shared_ptr<const Snapshot> current_;
   uint64_t shutdown_deadline_ms_ = 0;

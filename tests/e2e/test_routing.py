@@ -42,7 +42,7 @@ def test_migration_example_routes_each_host_to_its_pool(espd_factory, real_serve
                 response = c.request("GET", "/meet/x", host=host)
             assert response.status == 200, host
             assert response.header("X-Real-Server").startswith(pool), host
-    access = espd.records("access")
+    access = espd.wait_records("access", 12)
     assert {r["pool"] for r in access if r["host"] == "webext2013.mycloud.ag"} == {"lync2013"}
 
 

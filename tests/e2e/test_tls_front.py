@@ -124,6 +124,10 @@ def test_connection_refused_by_real_server_gives_502(espd_factory, pki):
         response = c.request("GET", "/", host="meet.mycloud.ag")
         assert response.status == 502
         assert b"10.0." not in response.body and b"127.0.0.1" not in response.body
-        # The failure did not poison the client connection.
-        assert c.request("GET", "/", host="meet.mycloud.ag").status == 502
+        # The client connection is still usable; without a health check the refused server is now
+        # in a passive back-off, so there is no server to try: 503.
+        response = c.request("GET", "/", host="meet.mycloud.ag")
+        assert response.status == 503
+        assert response.header("Retry-After") == "5"
     assert espd.wait_for("real_server_error")["reason"] == "connect_failed"
+    assert espd.wait_for("real_server_failing")["backoff_ms"] == 10000

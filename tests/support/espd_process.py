@@ -47,6 +47,11 @@ class Espd:
     def records(self, log=None):
         return [r for r in self.log.snapshot() if log is None or r.get("log") == log]
 
+    def wait_records(self, log, count, timeout=10.0):
+        """At least `count` records of stream `log` (they are written asynchronously)."""
+        self.wait_for(lambda r: len(self.records(log)) >= count, timeout=timeout)
+        return self.records(log)
+
     def reload(self, timeout=10.0):
         start = self.mark()
         self.process.send_signal(signal.SIGHUP)
