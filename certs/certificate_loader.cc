@@ -5,11 +5,18 @@
 #include <openssl/pem.h>
 #include <openssl/provider.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include <arpa/inet.h>
+
+#include "certs/certificate_chain.h"
+#include "certs/hostname_match.h"
+#include "certs/ocsp_staple.h"
+#include "proxy/net/socket_address.h"
 #include "proxy/net/transport.h"
 
 namespace espd::certs {
@@ -34,6 +41,14 @@ void collect_names(LoadedCertificate& certificate) {
   if (sans) {
     for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
       const GENERAL_NAME* entry = sk_GENERAL_NAME_value(sans, i);
+      if (entry->type == GEN_IPADD) {
+        const ASN1_OCTET_STRING* ip = entry->d.iPAddress;
+        char text[64] = {0};
+        int length = ASN1_STRING_length(ip);
+        inet_ntop(length == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), text, sizeof(text));
+        if (length == 4 || length == 16) certificate.ip_names.emplace_back(text);
+        continue;
+      }
       if (entry->type != GEN_DNS) continue;
       const ASN1_IA5STRING* dns = entry->d.dNSName;
       certificate.names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
@@ -53,6 +68,17 @@ void collect_names(LoadedCertificate& certificate) {
 // Encrypted PEM keys are refused: never let OpenSSL prompt on a terminal for a passphrase.
 int no_password(char*, int, int, void*) {
   return 0;
+}
+
+bool names_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // Reads every certificate and at most one private key from a PEM text.
@@ -264,7 +290,57 @@ std::shared_ptr<LoadedCertificate> load_certificate(const config::Config& config
     return nullptr;
   }
   collect_names(*result);
+  result->subject = subject_line(result->leaf.get());
+  result->issuer = issuer_line(result->leaf.get());
+  result->fingerprint = sha256_fingerprint(result->leaf.get());
+
+  std::string problem = check_chain_order(result->leaf.get(), result->chain.get());
+  if (!problem.empty()) {
+    diagnostics.error(file, pointer, where + ": " + problem);
+    return nullptr;
+  }
+  if (!entry.trust.empty() && config.trust_stores.count(entry.trust)) {
+    const config::TrustStoreConfig& trust = config.trust_stores.at(entry.trust);
+    problem = check_chain_complete(result->leaf.get(), result->chain.get(),
+                                   config.resolve_path(trust.ca));
+    if (!problem.empty()) {
+      diagnostics.error(file, pointer + "/trust",
+                        "the chain of " + where + " does not reach a CA of trust store \"" +
+                            entry.trust + "\": " + problem);
+      return nullptr;
+    }
+  }
+  if (!entry.ocsp_response.empty()) {
+    if (!has_ocsp_responder(result->leaf.get())) {
+      diagnostics.warning(file, pointer + "/ocsp_response",
+                          "the certificate names no OCSP responder: the response is not stapled");
+    } else {
+      X509* issuer =
+          sk_X509_num(result->chain.get()) > 0 ? sk_X509_value(result->chain.get(), 0) : nullptr;
+      problem = load_ocsp_response(config.resolve_path(entry.ocsp_response), result->leaf.get(),
+                                   issuer, result->ocsp_der);
+      if (!problem.empty()) {
+        diagnostics.error(file, pointer + "/ocsp_response", problem);
+        return nullptr;
+      }
+    }
+  }
   return result;
+}
+
+bool LoadedCertificate::covers(std::string_view host) const {
+  if (net::is_ip_literal(host)) {
+    for (const std::string& ip : ip_names) {
+      if (ip == host) return true;
+    }
+    return false;
+  }
+  bool wildcard = host.size() > 2 && host[0] == '*' && host[1] == '.';
+  for (const std::string& name : names) {
+    // A wildcard host is covered only by the same wildcard: it stands for any label.
+    if (wildcard ? names_equal(name, host) : certificate_name_matches(name, host)) return true;
+  }
+  return false;
 }
 
 }  // namespace espd::certs

@@ -18,11 +18,19 @@ struct LoadedCertificate {
   std::string name;  // the configuration's name for it
   X509Ptr leaf;
   EvpPkeyPtr key;
-  X509StackPtr chain;              // intermediates, leaf's issuer first
-  std::vector<std::string> names;  // DNS SANs, or the CN when there is no DNS SAN
-  std::string key_type;            // "RSA", "EC", ...
+  X509StackPtr chain;                 // intermediates, leaf's issuer first
+  std::vector<std::string> names;     // DNS SANs, or the CN when there is no DNS SAN
+  std::vector<std::string> ip_names;  // IP address SANs, as text
+  std::string key_type;               // "RSA", "EC", ...
+  std::string subject;
+  std::string issuer;
+  std::string fingerprint;  // SHA-256
+  std::string ocsp_der;     // a checked OCSP response to staple, or empty
   time_t not_before = 0;
   time_t not_after = 0;
+
+  // Whether this certificate's names cover `host` (a name, "*.suffix" pattern, or IP literal).
+  bool covers(std::string_view host) const;
 };
 
 // Loads /certificates/<name>. Every problem becomes an error naming the file and JSON pointer:

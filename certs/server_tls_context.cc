@@ -3,6 +3,8 @@
 
 #include <openssl/err.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "certs/hostname_match.h"
@@ -52,6 +54,25 @@ SslCtxPtr make_ctx(const config::TlsListenerConfig& tls, std::string& error) {
 
 ServerTlsContext::~ServerTlsContext() = default;
 
+namespace {
+
+// Certificates for exactly the same names (case-insensitive) can share an SSL_CTX.
+bool same_names(const LoadedCertificate& a, const LoadedCertificate& b) {
+  auto normalized = [](const LoadedCertificate& c) {
+    std::vector<std::string> names = c.names;
+    names.insert(names.end(), c.ip_names.begin(), c.ip_names.end());
+    for (std::string& name : names) {
+      for (char& ch : name)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  return normalized(a) == normalized(b);
+}
+
+}  // namespace
+
 std::shared_ptr<ServerTlsContext> ServerTlsContext::create(const config::Config& config,
                                                            const config::TlsListenerConfig& tls,
                                                            const std::string& file,
@@ -65,6 +86,7 @@ std::shared_ptr<ServerTlsContext> ServerTlsContext::create(const config::Config&
   bool failed = false;
   for (size_t i = 0; i < tls.certificates.size(); ++i) {
     const std::string& name = tls.certificates[i];
+    std::string where = pointer + "/certificates/" + std::to_string(i);
     if (!config.certificates.count(name)) {  // reported by the validator
       failed = true;
       continue;
@@ -74,57 +96,88 @@ std::shared_ptr<ServerTlsContext> ServerTlsContext::create(const config::Config&
       failed = true;
       continue;
     }
-    std::string error;
-    SslCtxPtr ctx = make_ctx(tls, error);
-    if (!ctx) {
-      diagnostics.error(file, pointer + "/certificates/" + std::to_string(i), error);
-      failed = true;
-      continue;
+    // Join the group of a certificate with the same names and another key type, if any.
+    size_t group = context->groups_.size();
+    for (size_t g = 0; g < context->groups_.size(); ++g) {
+      const auto& members = context->groups_[g].certificates;
+      bool type_taken = std::any_of(members.begin(), members.end(), [&](const auto& member) {
+        return member->key_type == certificate->key_type;
+      });
+      if (!type_taken && same_names(*members.front(), *certificate)) group = g;
     }
-    if (SSL_CTX_use_certificate(ctx.get(), certificate->leaf.get()) != 1 ||
-        SSL_CTX_use_PrivateKey(ctx.get(), certificate->key.get()) != 1 ||
-        SSL_CTX_set1_chain(ctx.get(), certificate->chain.get()) != 1) {
+    if (group == context->groups_.size()) {
+      std::string error;
+      SslCtxPtr ctx = make_ctx(tls, error);
+      if (!ctx) {
+        diagnostics.error(file, where, error);
+        failed = true;
+        continue;
+      }
+      SSL_CTX_set_tlsext_servername_callback(ctx.get(), &ServerTlsContext::on_server_name);
+      SSL_CTX_set_tlsext_servername_arg(ctx.get(), context.get());
+      SSL_CTX_set_alpn_select_cb(ctx.get(), &ServerTlsContext::on_alpn, context.get());
+      SSL_CTX_set_tlsext_status_cb(ctx.get(), &ServerTlsContext::on_status_request);
+      SSL_CTX_set_tlsext_status_arg(ctx.get(), context.get());
+      context->groups_.push_back(Group{std::move(ctx), {}});
+    }
+    SSL_CTX* ctx = context->groups_[group].ctx.get();
+    if (SSL_CTX_use_cert_and_key(ctx, certificate->leaf.get(), certificate->key.get(),
+                                 certificate->chain.get(), 1) != 1) {
       diagnostics.error(
-          file, pointer + "/certificates/" + std::to_string(i),
+          file, where,
           "certificate \"" + name + "\" cannot be used: " + net::drain_openssl_errors());
       failed = true;
       continue;
     }
-    SSL_CTX_set_tlsext_servername_callback(ctx.get(), &ServerTlsContext::on_server_name);
-    SSL_CTX_set_tlsext_servername_arg(ctx.get(), context.get());
-    SSL_CTX_set_alpn_select_cb(ctx.get(), &ServerTlsContext::on_alpn, context.get());
-    context->entries_.push_back({std::move(certificate), std::move(ctx)});
+    context->groups_[group].certificates.push_back(certificate);
+    context->entries_.push_back(Entry{std::move(certificate), group});
   }
-  if (failed || context->entries_.empty()) return nullptr;
+  if (failed || context->groups_.empty()) return nullptr;
   return context;
 }
 
 SSL* ServerTlsContext::new_ssl(int fd) const {
-  SSL* ssl = SSL_new(entries_.front().ctx.get());
+  SSL* ssl = SSL_new(groups_.front().ctx.get());
   if (!ssl) return nullptr;
   SSL_set_fd(ssl, fd);
   SSL_set_accept_state(ssl);
   return ssl;
 }
 
-const ServerTlsContext::Entry& ServerTlsContext::select(std::string_view server_name) const {
+SSL_CTX* ServerTlsContext::select(std::string_view server_name) const {
   if (!server_name.empty()) {
-    for (const Entry& entry : entries_) {
-      for (const std::string& pattern : entry.certificate->names) {
-        if (certificate_name_matches(pattern, server_name)) return entry;
+    for (const Group& group : groups_) {
+      for (const auto& certificate : group.certificates) {
+        if (certificate->covers(server_name)) return group.ctx.get();
       }
     }
   }
-  return entries_.front();
+  return groups_.front().ctx.get();
 }
 
 int ServerTlsContext::on_server_name(SSL* ssl, int*, void* arg) {
   auto* context = static_cast<ServerTlsContext*>(arg);
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
   if (!name) return SSL_TLSEXT_ERR_NOACK;
-  const Entry& entry = context->select(name);
-  if (entry.ctx.get() != SSL_get_SSL_CTX(ssl)) SSL_set_SSL_CTX(ssl, entry.ctx.get());
+  SSL_CTX* ctx = context->select(name);
+  if (ctx != SSL_get_SSL_CTX(ssl)) SSL_set_SSL_CTX(ssl, ctx);
   return SSL_TLSEXT_ERR_OK;
+}
+
+int ServerTlsContext::on_status_request(SSL* ssl, void* arg) {
+  auto* context = static_cast<ServerTlsContext*>(arg);
+  X509* served = SSL_get_certificate(ssl);  // the certificate chosen for this handshake
+  for (const Entry& entry : context->entries_) {
+    const std::string& der = entry.certificate->ocsp_der;
+    if (entry.certificate->leaf.get() != served || der.empty()) continue;
+    // OpenSSL takes ownership of the buffer it is given.
+    auto* copy = static_cast<unsigned char*>(OPENSSL_malloc(der.size()));
+    if (!copy) return SSL_TLSEXT_ERR_NOACK;
+    std::memcpy(copy, der.data(), der.size());
+    SSL_set_tlsext_status_ocsp_resp(ssl, copy, static_cast<long>(der.size()));
+    return SSL_TLSEXT_ERR_OK;
+  }
+  return SSL_TLSEXT_ERR_NOACK;
 }
 
 int ServerTlsContext::on_alpn(SSL*, const unsigned char** out, unsigned char* out_length,

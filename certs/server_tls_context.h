@@ -13,9 +13,13 @@
 namespace espd::certs {
 
 // TLS 1.2 and 1.3 only (or 1.3 only), AEAD suites with forward secrecy, server preference, no
-// renegotiation, no compression, stateless session tickets with rotating keys. One SSL_CTX per
-// certificate; a handshake starts on the first (clients without SNI get it) and switches to the
-// certificate whose names cover the SNI.
+// renegotiation, no compression, stateless session tickets with rotating keys.
+//
+// Certificates with the same names and different key types (an RSA and an ECDSA certificate for
+// the same SAN list) share one SSL_CTX, where OpenSSL picks per handshake the one the client can
+// use (its signature algorithms and, in TLS 1.2, its cipher suites). Each such group is one
+// SSL_CTX; a handshake starts on the first group (clients without SNI get it) and switches to the
+// first group whose names cover the SNI.
 class ServerTlsContext {
  public:
   // Loads every certificate the listener names. Errors go to `diagnostics` (with `file` and the
@@ -32,20 +36,28 @@ class ServerTlsContext {
 
   struct Entry {
     std::shared_ptr<LoadedCertificate> certificate;
-    SslCtxPtr ctx;
+    size_t group = 0;
   };
+  // Every certificate of the listener, in configuration order.
   const std::vector<Entry>& entries() const { return entries_; }
 
-  // The entry serving `server_name` (SNI), or the first when none covers it.
-  const Entry& select(std::string_view server_name) const;
+  // The SSL_CTX serving `server_name` (SNI): the first group covering it, else the first group.
+  SSL_CTX* select(std::string_view server_name) const;
 
  private:
   ServerTlsContext() = default;
   static int on_server_name(SSL* ssl, int* alert, void* arg);
   static int on_alpn(SSL* ssl, const unsigned char** out, unsigned char* out_length,
                      const unsigned char* in, unsigned in_length, void* arg);
+  static int on_status_request(SSL* ssl, void* arg);
+
+  struct Group {
+    SslCtxPtr ctx;
+    std::vector<std::shared_ptr<LoadedCertificate>> certificates;
+  };
 
   std::vector<Entry> entries_;
+  std::vector<Group> groups_;
   std::vector<unsigned char> alpn_;  // the configured protocols, wire format, preference order
 };
 

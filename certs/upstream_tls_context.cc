@@ -2,6 +2,7 @@
 #include "certs/upstream_tls_context.h"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
 
 #include "proxy/net/socket_address.h"
@@ -36,11 +37,50 @@ std::shared_ptr<UpstreamTlsContext> UpstreamTlsContext::create(
     return nullptr;  // reported by the validator
   } else {
     const config::TrustStoreConfig& trust = config.trust_stores.at(reencrypt.trust);
+    const std::string trust_pointer = "/trust_stores/" + reencrypt.trust;
     std::string ca_path = config.resolve_path(trust.ca);
     if (SSL_CTX_load_verify_file(c, ca_path.c_str()) != 1) {
       diagnostics.error(
-          trust.source_file, "/trust_stores/" + reencrypt.trust + "/ca",
+          trust.source_file, trust_pointer + "/ca",
           "cannot load CA certificates from " + ca_path + ": " + net::drain_openssl_errors());
+      return nullptr;
+    }
+    // CRLs: a revoked real-server certificate fails verification like an untrusted one.
+    X509_STORE* store = SSL_CTX_get_cert_store(c);
+    for (size_t i = 0; i < trust.crl.size(); ++i) {
+      std::string crl_path = config.resolve_path(trust.crl[i]);
+      std::string text, error;
+      if (!read_small_file(crl_path, text, error)) {
+        diagnostics.error(trust.source_file, trust_pointer + "/crl/" + std::to_string(i), error);
+        return nullptr;
+      }
+      BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+      int loaded = 0;
+      while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
+        X509_STORE_add_crl(store, crl);
+        X509_CRL_free(crl);
+        ++loaded;
+      }
+      ERR_clear_error();
+      if (loaded == 0) {
+        diagnostics.error(trust.source_file, trust_pointer + "/crl/" + std::to_string(i),
+                          crl_path + " holds no PEM CRL");
+        return nullptr;
+      }
+    }
+    if (!trust.crl.empty()) X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+  }
+
+  if (!reencrypt.client_certificate.empty()) {
+    if (!config.certificates.count(reencrypt.client_certificate)) return nullptr;  // reported
+    auto certificate = load_certificate(config, reencrypt.client_certificate, diagnostics);
+    if (!certificate) return nullptr;
+    if (SSL_CTX_use_cert_and_key(c, certificate->leaf.get(), certificate->key.get(),
+                                 certificate->chain.get(), 1) != 1) {
+      diagnostics.error(
+          file, pointer + "/client_certificate",
+          "certificate \"" + reencrypt.client_certificate +
+              "\" cannot be used as a client certificate: " + net::drain_openssl_errors());
       return nullptr;
     }
   }

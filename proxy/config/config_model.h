@@ -46,6 +46,8 @@ struct CertificateConfig {
   std::string password_file;
   // Optional DER OCSP response to staple.
   std::string ocsp_response;
+  // Optional trust store the chain must be complete up to (checked at load).
+  std::string trust;
   std::string source_file;  // the configuration file that defined it (diagnostics)
 
   bool is_pkcs12() const { return !pkcs12.empty(); }
@@ -142,7 +144,7 @@ struct PoolConfig {
 struct LimitsConfig {
   uint32_t max_header_bytes = 65536;  // request line + header fields
   uint32_t max_headers = 100;
-  uint32_t max_target_bytes = 8192;       // request-target (path and query); longer: 414
+  uint32_t max_target_bytes = 8192;         // request-target (path and query); longer: 414
   uint64_t max_request_body_bytes = 0;      // 0: unlimited
   uint32_t header_timeout_s = 20;           // first byte of a request to the end of its head
   uint32_t connect_timeout_s = 5;           // TCP + TLS toward a real server

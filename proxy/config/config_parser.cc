@@ -69,6 +69,7 @@ void parse_certificate(const nlohmann::json& value, const std::string& file,
   reader.string("pkcs12", out.pkcs12);
   reader.string("password_file", out.password_file);
   reader.string("ocsp_response", out.ocsp_response);
+  reader.string("trust", out.trust);
   bool pem = !out.cert.empty() || !out.key.empty() || !out.chain.empty();
   if (pem && out.is_pkcs12()) {
     diagnostics.error(file, pointer,

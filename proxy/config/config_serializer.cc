@@ -165,6 +165,7 @@ nlohmann::json to_json(const Config& config) {
       if (!c.chain.empty()) entry["chain"] = c.chain;
     }
     if (!c.ocsp_response.empty()) entry["ocsp_response"] = c.ocsp_response;
+    if (!c.trust.empty()) entry["trust"] = c.trust;
     certificates[name] = entry;
   }
   out["certificates"] = certificates;

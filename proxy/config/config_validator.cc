@@ -277,6 +277,13 @@ void validate_service(Config& config, const std::string& name, VirtualServiceCon
 
 void validate_config(Config& config, const SourceMap& sources, Diagnostics& diagnostics) {
   std::vector<Listener> listeners;
+  for (const auto& [name, certificate] : config.certificates) {
+    if (!certificate.trust.empty() && !config.trust_stores.count(certificate.trust)) {
+      diagnostics.error(
+          certificate.source_file, "/certificates/" + json_pointer_token(name) + "/trust",
+          "trust store \"" + certificate.trust + "\" is not defined in /trust_stores");
+    }
+  }
   if (config.admin) {
     const AdminConfig& admin = *config.admin;
     const std::string& file = sources.file_for("/admin");

@@ -1,6 +1,8 @@
 // Compiling a validated Config into a runtime Snapshot.
 #include "proxy/runtime/snapshot.h"
 
+#include "certs/certificate_expiry.h"
+#include "certs/san_coverage.h"
 #include "proxy/persistence/cookie_persistence.h"
 #include "proxy/persistence/persistence_key.h"
 #include "proxy/scheduling/scheduler.h"
@@ -45,6 +47,20 @@ std::shared_ptr<RealServerState> previous_state(const Pool* previous,
   return nullptr;
 }
 
+void warn_about_expiry(const config::Config& config, const certs::ServerTlsContext& tls,
+                       config::Diagnostics& diagnostics) {
+  time_t now = time(nullptr);
+  for (const certs::ServerTlsContext::Entry& entry : tls.entries()) {
+    const certs::LoadedCertificate& certificate = *entry.certificate;
+    long days = certs::days_left(certificate, now);
+    if (certs::expiry_threshold(days) == 0) continue;
+    diagnostics.warning(config.certificates.at(certificate.name).source_file,
+                        "/certificates/" + certificate.name,
+                        "expires in " + std::to_string(days) + " days (" +
+                            certs::date_of(certificate.not_after) + "): renew it");
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Config> config,
@@ -81,7 +97,12 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Con
       std::erase_if(tls.alpn, [](const std::string& p) { return !alpn_supported(p); });
       service->tls = certs::ServerTlsContext::create(*config, tls, vs.source_file, pointer + "/tls",
                                                      diagnostics);
-      if (!service->tls) failed = true;
+      if (!service->tls) {
+        failed = true;
+      } else {
+        certs::check_san_coverage(vs, *service->tls, pointer, diagnostics);
+        warn_about_expiry(*config, *service->tls, diagnostics);
+      }
     }
 
     for (const auto& [pool_name, pool_config] : vs.pools) {

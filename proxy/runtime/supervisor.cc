@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "certs/certificate_expiry.h"
 #include "certs/certificate_loader.h"
 #include "certs/session_ticket_keys.h"
 #include "proxy/log/event.h"
@@ -209,6 +210,7 @@ void Supervisor::reload() {
   log::Event(log::Level::kInfo, "config_reloaded")
       .field("generation", current()->generation)
       .emit();
+  check_certificate_expiry();
 }
 
 void Supervisor::begin_shutdown() {
@@ -230,9 +232,37 @@ void Supervisor::on_tick(evutil_socket_t, short, void* arg) {
     self->check_shutdown_progress();
     return;
   }
+  if (now >= self->next_expiry_check_ms_) {
+    self->check_certificate_expiry();
+    self->next_expiry_check_ms_ = now + uint64_t{3600} * 1000;
+  }
   if (now >= self->next_ticket_rotation_ms_) {
     certs::SessionTicketKeys::instance().rotate();
     self->next_ticket_rotation_ms_ = now + ticket_rotation_ms(*self->current());
+  }
+}
+
+void Supervisor::check_certificate_expiry() {
+  std::shared_ptr<const Snapshot> snapshot = current();
+  if (!snapshot) return;
+  time_t now = time(nullptr);
+  for (const auto& service : snapshot->services) {
+    if (!service->tls) continue;
+    for (const certs::ServerTlsContext::Entry& entry : service->tls->entries()) {
+      const certs::LoadedCertificate& certificate = *entry.certificate;
+      long days = certs::days_left(certificate, now);
+      int threshold = certs::expiry_threshold(days);
+      int& logged = expiry_logged_[certificate.fingerprint];
+      if (threshold == 0 || threshold == logged) continue;
+      logged = threshold;
+      log::Event(log::Level::kWarning, "certificate_expiring")
+          .field("certificate", certificate.name)
+          .field("virtual_service", service->name)
+          .field("days_left", days)
+          .field("not_after", certs::date_of(certificate.not_after))
+          .field("subject", certificate.subject)
+          .emit();
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 #include <event2/event.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,8 @@ class Supervisor {
   void reload();
   void begin_shutdown();
   void check_shutdown_progress();
+  // Logs "certificate_expiring" when a certificate in use is past 30 or 7 days left (once each).
+  void check_certificate_expiry();
 
   std::string config_path_;
   event_base* base_ = nullptr;
@@ -50,6 +53,8 @@ class Supervisor {
   std::shared_ptr<const Snapshot> current_;
   uint64_t shutdown_deadline_ms_ = 0;
   uint64_t next_ticket_rotation_ms_ = 0;
+  uint64_t next_expiry_check_ms_ = 0;
+  std::map<std::string, int> expiry_logged_;  // fingerprint -> threshold already logged
   bool shutting_down_ = false;
   std::atomic<size_t> workers_running_{0};
 };
