@@ -277,7 +277,8 @@ std::shared_ptr<LoadedCertificate> load_certificate(const config::Config& config
                       "the private key does not match the certificate in " + where);
     return nullptr;
   }
-  result->key_type = OBJ_nid2sn(EVP_PKEY_get_base_id(result->key.get()));
+  const char* type = EVP_PKEY_get0_type_name(result->key.get());
+  result->key_type = type ? type : "unknown";  // "RSA", "EC", "ED25519", ...
   result->not_before = asn1_to_time(X509_get0_notBefore(result->leaf.get()));
   result->not_after = asn1_to_time(X509_get0_notAfter(result->leaf.get()));
   time_t now = time(nullptr);

@@ -82,8 +82,8 @@ Try:
   curl -i --cacert $pki/root-ca.pem --resolve meet.mycloud.ag:8443:127.0.0.1 https://meet.mycloud.ag:8443/meet/
   curl -i --cacert $pki/root-ca.pem --resolve meet.mycloud.ag:8443:127.0.0.1 -b 'MS-WSMAN=<value from above>' https://meet.mycloud.ag:8443/meet/
 
-  # a host name that is not published: refused with 403 by the ESP policy
-  curl -i --cacert $pki/root-ca.pem --resolve portal.mycloud.ag:8443:127.0.0.1 https://portal.mycloud.ag:8443/ -k
+  # a name the certificate covers but the ESP policy does not publish: refused with 403
+  curl -i --cacert $pki/root-ca.pem --resolve webext2010.mycloud.ag:8443:127.0.0.1 https://webext2010.mycloud.ag:8443/
 
   # the health page the real servers serve (and espd checks)
   curl --cacert $pki/root-ca.pem --resolve lyncdiscover.mycloud.ag:8443:127.0.0.1 https://lyncdiscover.mycloud.ag:8443/healthcheck.html

@@ -22,6 +22,8 @@ ClientConnection::ClientConnection(runtime::Worker& worker, int fd, const net::S
       peer_(peer),
       transport_(fd, nullptr) {
   worker_.add_connection(this);
+  service_.state->connections.fetch_add(1, std::memory_order_relaxed);
+  service_.state->connections_total.fetch_add(1, std::memory_order_relaxed);
   io_.init(worker.base(), worker.ready_queue(), fd, &ClientConnection::on_event, this);
   timer_.init(worker.base(), &ClientConnection::on_timer, this);
 }
@@ -205,6 +207,7 @@ void ClientConnection::close() {
   transport_.close();
   input_.reset();
   output_.reset();
+  service_.state->connections.fetch_sub(1, std::memory_order_relaxed);
   worker_.remove_connection(this);
   worker_.release_snapshot(snapshot_);
   worker_.defer_delete(this);

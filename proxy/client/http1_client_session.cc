@@ -124,6 +124,11 @@ void Http1ClientSession::on_readable() {
 }
 
 void Http1ClientSession::finish_access_record(uint16_t status) {
+  if (request_started_ms_ != 0) {
+    duration_ms_ = conn_.now_ms() - request_started_ms_;
+    conn_.service().state->record(status, duration_ms_);
+    request_started_ms_ = 0;
+  }
   if (!access_) return;
   std::unique_ptr<esp::AccessRecord> record = std::move(access_);
   if (exchange_) {  // the server may have changed (a retry) since the request started
@@ -131,7 +136,7 @@ void Http1ClientSession::finish_access_record(uint16_t status) {
     record->persistence = exchange_->persistence_decision();
   }
   record->status = status;
-  record->duration_ms = conn_.now_ms() - request_started_ms_;
+  record->duration_ms = duration_ms_;
   record->bytes_from_client = conn_.bytes_read() - request_bytes_in_start_ - conn_.input().size();
   record->bytes_to_client =
       conn_.bytes_written() + conn_.output().queued() - request_bytes_out_start_;

@@ -58,7 +58,8 @@ class Http1ClientSession final : public ClientSession, public exchange::Exchange
   void finish_exchange();
   void next_request();
   void on_client_gone();
-  // Completes and writes the access record of the current request (if the stream is on).
+  // Counts the request in the service's metrics and writes its access record (if that stream is
+  // on); once per request.
   void finish_access_record(uint16_t status);
 
   ClientConnection& conn_;
@@ -68,7 +69,8 @@ class Http1ClientSession final : public ClientSession, public exchange::Exchange
   exchange::Exchange* exchange_ = nullptr;
   exchange::PendingBody request_pending_;
   std::unique_ptr<esp::AccessRecord> access_;  // only while a request runs, only when logged
-  uint64_t request_started_ms_ = 0;
+  uint64_t request_started_ms_ = 0;            // 0: no request to account for
+  uint64_t duration_ms_ = 0;
   uint64_t request_bytes_in_start_ = 0;
   uint64_t request_bytes_out_start_ = 0;
   uint16_t response_status_ = 0;

@@ -25,6 +25,11 @@ LoadResult finish(const nlohmann::json& document, const SourceMap& sources,
                   const std::string& base_dir, Diagnostics diagnostics) {
   auto config = std::make_shared<Config>();
   config->base_dir = base_dir;
+  if (document.is_object()) {
+    for (const auto& [key, value] : document.items()) {
+      config->top_level_files[key] = sources.file_for("/" + json_pointer_token(key));
+    }
+  }
   parse_document(document, sources, *config, diagnostics);
   // Cross-checks run even after local errors so that one run reports everything; a value that
   // failed to parse keeps its default and does not cause a second error.

@@ -189,8 +189,10 @@ struct Config {
   std::map<std::string, TrustStoreConfig> trust_stores;
   std::map<std::string, VirtualServiceConfig> virtual_services;
 
-  // Not part of the JSON: where relative paths are resolved (the configuration directory).
+  // Not part of the JSON: where relative paths are resolved (the configuration directory), and
+  // which file set each top-level key (directory mode; the admin API writes changes back there).
   std::string base_dir;
+  std::map<std::string, std::string> top_level_files;
 
   // An absolute path stays as it is; a relative one is joined to base_dir.
   std::string resolve_path(const std::string& path) const;

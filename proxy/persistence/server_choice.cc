@@ -38,9 +38,9 @@ void remember(const runtime::Pool& pool, ServerChoice& choice, const runtime::Re
   if (uses_cookie(config.mode) && !cookie_valid) {
     choice.set_cookie = set_cookie_field(config, server.cookie);
   }
-  if (uses_source_ip(config.mode) && pool.state->source_ip) {
+  if (uses_source_ip(config.mode) && pool.source_ip) {
     uint64_t key = SourceIpTable::client_key(client, config.ipv4_prefix, config.ipv6_prefix);
-    pool.state->source_ip->remember(key, server.persistence_id, now_ms, config.timeout_s);
+    pool.source_ip->remember(key, server.persistence_id, now_ms, config.timeout_s);
   }
 }
 
@@ -65,9 +65,9 @@ ServerChoice choose_server(const runtime::Pool& pool, const std::vector<http1::H
       persisted_elsewhere = server != nullptr;
     }
   }
-  if (uses_source_ip(config.mode) && pool.state->source_ip) {
+  if (uses_source_ip(config.mode) && pool.source_ip) {
     uint64_t key = SourceIpTable::client_key(client, config.ipv4_prefix, config.ipv6_prefix);
-    uint32_t id = pool.state->source_ip->lookup(key, now_ms, config.timeout_s);
+    uint32_t id = pool.source_ip->lookup(key, now_ms, config.timeout_s);
     if (id != 0) {
       const runtime::RealServer* server = server_with_id(pool, id);
       if (server && scheduling::accepts_persisted(*server, now_ms)) {

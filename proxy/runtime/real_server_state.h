@@ -53,8 +53,6 @@ struct RealServerState {
 struct PoolState {
   // Rotation point of the schedulers.
   std::atomic<uint64_t> next{0};
-  // Source-IP persistence (null unless the pool uses it).
-  std::shared_ptr<persistence::SourceIpTable> source_ip;
   // Stable small ids of the pool's real servers ("address:port" -> id >= 1), so source-IP entries
   // stay valid across changes for servers that remain. Touched only when a snapshot is built.
   std::mutex ids_mutex;

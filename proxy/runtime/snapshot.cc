@@ -1,6 +1,8 @@
 // Compiling a validated Config into a runtime Snapshot.
 #include "proxy/runtime/snapshot.h"
 
+#include <set>
+
 #include "certs/certificate_expiry.h"
 #include "certs/san_coverage.h"
 #include "proxy/persistence/cookie_persistence.h"
@@ -85,6 +87,12 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Con
     auto service = std::make_unique<VirtualService>();
     service->name = name;
     service->config = &vs;
+    service->state = std::make_shared<ServiceState>();
+    if (previous) {
+      for (const auto& before : previous->services) {
+        if (before->name == name) service->state = before->state;
+      }
+    }
     auto listen = net::parse_socket_address(vs.listen);
     if (!listen) {  // the validator reported it (only a partial configuration gets here)
       failed = true;
@@ -115,12 +123,13 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Con
       const config::PersistenceConfig& persistence = pool_config.persistence;
       bool source_ip = persistence.mode == config::PersistenceMode::kSourceIp ||
                        persistence.mode == config::PersistenceMode::kActiveCookieOrSourceIp;
-      if (!source_ip) {
-        pool.state->source_ip.reset();
-      } else if (!pool.state->source_ip ||
-                 pool.state->source_ip->max_entries() != persistence.max_entries) {
-        pool.state->source_ip =
-            std::make_shared<persistence::SourceIpTable>(persistence.max_entries);
+      if (source_ip) {
+        if (before && before->source_ip &&
+            before->source_ip->max_entries() == persistence.max_entries) {
+          pool.source_ip = before->source_ip;
+        } else {
+          pool.source_ip = std::make_shared<persistence::SourceIpTable>(persistence.max_entries);
+        }
       }
       if (pool_config.reencrypt.enabled) {
         pool.tls = certs::UpstreamTlsContext::create(*config, pool_config.reencrypt, vs.source_file,
@@ -164,6 +173,19 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Con
       return -1;
     });
     snapshot->services.push_back(std::move(service));
+  }
+  // Certificates no listener or pool uses yet are checked too: a broken one is an error now,
+  // not when someone starts using it.
+  std::set<std::string> used;
+  for (const auto& [name, vs] : config->virtual_services) {
+    if (vs.tls) used.insert(vs.tls->certificates.begin(), vs.tls->certificates.end());
+    for (const auto& [pool_name, pool] : vs.pools)
+      used.insert(pool.reencrypt.client_certificate);
+  }
+  if (config->admin)
+    used.insert(config->admin->certificates.begin(), config->admin->certificates.end());
+  for (const auto& [name, certificate] : config->certificates) {
+    if (!used.count(name) && !certs::load_certificate(*config, name, diagnostics)) failed = true;
   }
   if (failed) return nullptr;
   return snapshot;

@@ -17,6 +17,7 @@
 #include "proxy/net/socket_address.h"
 #include "proxy/routing/route_table.h"
 #include "proxy/runtime/real_server_state.h"
+#include "proxy/runtime/service_state.h"
 
 namespace espd::runtime {
 
@@ -37,6 +38,9 @@ struct Pool {
   std::shared_ptr<certs::UpstreamTlsContext> tls;  // null: plain HTTP toward the servers
   std::shared_ptr<PoolState> state;
   std::vector<uint16_t> weighted_order;  // weighted round robin: server indexes, smooth order
+  // Source-IP persistence (null unless the pool uses it); the same table as the previous
+  // snapshot's when its size did not change, so entries survive configuration changes.
+  std::shared_ptr<persistence::SourceIpTable> source_ip;
 };
 
 struct VirtualService {
@@ -48,6 +52,7 @@ struct VirtualService {
   const Pool* default_pool = nullptr;
   esp::EspPolicy esp;
   routing::RouteTable routes;  // route index -> position in `pools`
+  std::shared_ptr<ServiceState> state;
 
   const Pool* find_pool(const std::string& name) const;
 };

@@ -4,11 +4,14 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "certs/certificate_expiry.h"
 #include "certs/certificate_loader.h"
 #include "certs/session_ticket_keys.h"
+#include "proxy/admin/config_document.h"
+#include "proxy/admin/config_files.h"
 #include "proxy/log/event.h"
 #include "proxy/runtime/log_setup.h"
 
@@ -104,6 +107,16 @@ config::Diagnostics Supervisor::apply(std::shared_ptr<const config::Config> conf
 }
 
 int Supervisor::run() {
+  // A crash in the middle of an admin API save: finish it (or discard it) before reading.
+  std::error_code ignored;
+  std::string directory = std::filesystem::is_directory(config_path_, ignored)
+                              ? config_path_
+                              : std::filesystem::path(config_path_).parent_path().string();
+  std::string recovery = admin::recover_interrupted_write(directory.empty() ? "." : directory);
+  if (!recovery.empty()) {
+    log::Event(log::Level::kError, "config_error").field("detail", recovery).emit();
+    return 1;
+  }
   config::LoadResult loaded = config::load_config(config_path_);
   if (!loaded.config) {
     for (const config::Diagnostic& d : loaded.diagnostics.all()) {
@@ -129,7 +142,11 @@ int Supervisor::run() {
     workers_.push_back(std::make_unique<Worker>(i));
   listeners_ = std::make_unique<listeners::ListenerRegistry>(worker_count);
 
-  config::Diagnostics diagnostics = apply(loaded.config);
+  config::Diagnostics diagnostics;
+  {
+    std::lock_guard lock(apply_mutex_);
+    diagnostics = apply(loaded.config);
+  }
   if (diagnostics.has_errors()) {
     for (const std::string& line : error_lines(diagnostics)) {
       log::Event(log::Level::kError, "config_error").field("detail", line).emit();
@@ -154,6 +171,23 @@ int Supervisor::run() {
   for (auto& worker : workers_)
     worker->start();
   health_.start();
+  if (config.admin) {
+    admin_ = std::make_unique<admin::AdminHttpServer>(*this);
+    std::string error = admin_->start(config);
+    if (!error.empty()) {
+      log::Event(log::Level::kError, "config_error").field("detail", error).emit();
+      admin_.reset();
+      health_.stop();
+      for (auto& worker : workers_) {
+        Worker* w = worker.get();
+        w->post([w] { w->force_stop(); });
+      }
+      for (auto& worker : workers_)
+        worker->join();
+      log::LogWriter::instance().stop();
+      return 1;
+    }
+  }
 
   std::vector<std::string> listening;
   for (const auto& service : current()->services)
@@ -166,6 +200,7 @@ int Supervisor::run() {
 
   event_base_dispatch(base_);
 
+  if (admin_) admin_->stop();
   health_.stop();
   for (auto& worker : workers_)
     worker->join();
@@ -193,6 +228,7 @@ void Supervisor::on_signal(evutil_socket_t signal_number, short, void* arg) {
 
 void Supervisor::reload() {
   if (shutting_down_) return;
+  std::lock_guard lock(apply_mutex_);
   config::LoadResult loaded = config::load_config(config_path_);
   config::Diagnostics diagnostics = loaded.diagnostics;
   if (loaded.config) {
@@ -211,6 +247,39 @@ void Supervisor::reload() {
       .field("generation", current()->generation)
       .emit();
   check_certificate_expiry();
+}
+
+admin::AdminBackend::Change Supervisor::change_config(std::shared_ptr<const config::Config> next,
+                                                      const std::string& base_etag) {
+  Change change;
+  std::lock_guard lock(apply_mutex_);
+  std::shared_ptr<const Snapshot> previous = current();
+  if (shutting_down_ || admin::config_etag(*previous->config) != base_etag) {
+    change.conflict = true;
+    return change;
+  }
+  change.diagnostics = apply(next);
+  if (change.diagnostics.has_errors()) return change;
+  change.save_error = admin::save_config(*next, config_path_);
+  if (!change.save_error.empty()) {
+    apply(previous->config);  // not saved: not applied either
+    log::Event(log::Level::kError, "config_save_failed").field("detail", change.save_error).emit();
+    return change;
+  }
+  change.etag = admin::config_etag(*next);
+  log_warnings(change.diagnostics);
+  log::Event(log::Level::kInfo, "config_changed")
+      .field("generation", current()->generation)
+      .field("etag", change.etag)
+      .emit();
+  return change;
+}
+
+config::Diagnostics Supervisor::check_config(std::shared_ptr<const config::Config> next) {
+  // A dry run compiles from scratch: nothing shared with the running snapshot is touched.
+  config::Diagnostics diagnostics;
+  build_snapshot(next, nullptr, diagnostics);
+  return diagnostics;
 }
 
 void Supervisor::begin_shutdown() {

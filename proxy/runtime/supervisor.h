@@ -13,27 +13,36 @@
 
 #include "health/health_checker.h"
 #include "listeners/listener_registry.h"
+#include "proxy/admin/admin_http_server.h"
+#include "proxy/admin/admin_types.h"
 #include "proxy/config/config_loader.h"
 #include "proxy/runtime/snapshot.h"
 #include "proxy/runtime/worker.h"
 
 namespace espd::runtime {
 
-class Supervisor {
+class Supervisor : public admin::AdminBackend {
  public:
   explicit Supervisor(std::string config_path);
-  ~Supervisor();
+  ~Supervisor() override;
 
   // Loads, validates and starts serving; returns the process exit code once stopped.
   int run();
 
-  // Validates and applies a configuration (the admin API's entry point). On error returns the
-  // diagnostics and nothing changes.
-  config::Diagnostics apply(std::shared_ptr<const config::Config> config);
-
   std::shared_ptr<const Snapshot> current() const;
 
+  // admin::AdminBackend (called from the admin thread)
+  std::shared_ptr<const Snapshot> snapshot() const override { return current(); }
+  Change change_config(std::shared_ptr<const config::Config> next,
+                       const std::string& base_etag) override;
+  config::Diagnostics check_config(std::shared_ptr<const config::Config> next) override;
+  const std::string& config_path() const override { return config_path_; }
+
  private:
+  // Validates and applies a configuration; on error returns the diagnostics and nothing changes.
+  // The caller holds apply_mutex_.
+  config::Diagnostics apply(std::shared_ptr<const config::Config> config);
+
   static void on_signal(evutil_socket_t signal, short what, void* arg);
   static void on_tick(evutil_socket_t fd, short what, void* arg);
   void reload();
@@ -49,6 +58,9 @@ class Supervisor {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<listeners::ListenerRegistry> listeners_;
   health::HealthChecker health_;
+  std::unique_ptr<admin::AdminHttpServer> admin_;
+  // Serialises configuration changes: SIGHUP (control thread) and the admin API (its thread).
+  std::mutex apply_mutex_;
   mutable std::mutex current_mutex_;
   std::shared_ptr<const Snapshot> current_;
   uint64_t shutdown_deadline_ms_ = 0;

@@ -63,9 +63,10 @@ class Espd:
         return self.process.wait(timeout=timeout)
 
     def stop(self, timeout=30.0):
-        """Graceful stop at the end of a test: SIGTERM, then the exit code (killed if it hangs)."""
+        """Graceful stop at the end of a test: SIGTERM, then the exit code (killed if it hangs).
+        None when the process had already ended (the test looked at its exit itself)."""
         if not self.process or self.process.poll() is not None:
-            return self.process.returncode if self.process else 0
+            return None
         self.process.send_signal(signal.SIGTERM)
         try:
             return self.process.wait(timeout=timeout)

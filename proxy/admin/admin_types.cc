@@ -1,0 +1,19 @@
+// Responses of the admin API.
+#include "proxy/admin/admin_types.h"
+
+namespace espd::admin {
+
+AdminResponse json_response(uint16_t status, const nlohmann::json& body) {
+  AdminResponse response;
+  response.status = status;
+  response.body = body.dump(2) + "\n";
+  return response;
+}
+
+AdminResponse error_response(uint16_t status, const std::string& message, const std::string& path) {
+  nlohmann::json error = {{"status", status}, {"message", message}};
+  if (!path.empty()) error["path"] = path;
+  return json_response(status, {{"error", error}});
+}
+
+}  // namespace espd::admin
