@@ -237,7 +237,8 @@ class Handler:
                                b"<html><body>%s %d</body></html>\n" % (state.name.encode(), state.health_status),
                                [("Content-Type", "text/html")], close=not keep)
         elif path == "/bytes":
-            await self.send_bytes(request, int(query.get("n", ["0"])[0]), query.get("chunked") == ["1"], keep)
+            await self.send_bytes(request, int(query.get("n", ["0"])[0]), query.get("chunked") == ["1"], keep,
+                                  trailer=query.get("trailer") == ["1"])
         elif path == "/hold":
             state.holds += 1
             try:
@@ -295,7 +296,7 @@ class Handler:
         await writer.drain()
         self.record(request, size, digest.hexdigest() if size <= 1 << 20 else None)
 
-    async def send_bytes(self, request, n, chunked, keep):
+    async def send_bytes(self, request, n, chunked, keep, trailer=False):
         writer = self.conn.writer
         head = ["HTTP/1.1 200 OK", "X-Real-Server: %s" % self.state.name,
                 "Content-Type: application/octet-stream"]
@@ -314,7 +315,7 @@ class Handler:
             writer.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
             await writer.drain()
         if chunked:
-            writer.write(b"0\r\n\r\n")
+            writer.write(b"0\r\nX-Checksum: %d\r\n\r\n" % n if trailer else b"0\r\n\r\n")
         await writer.drain()
 
     async def drip(self, request, count, interval_ms):

@@ -3,6 +3,7 @@
 
 #include "certs/server_tls_context.h"
 #include "proxy/client/http1_client_session.h"
+#include "proxy/client/http2_client_session.h"
 #include "proxy/esp/esp_log.h"
 #include "proxy/log/event.h"
 
@@ -146,7 +147,11 @@ void ClientConnection::log_connection(const char* event) {
 void ClientConnection::start_session() {
   state_ = State::kSession;
   log_connection("open");
-  session_ = std::make_unique<Http1ClientSession>(*this);
+  if (SSL* ssl = transport_.ssl(); ssl && certs::negotiated_alpn(ssl) == "h2") {
+    session_ = std::make_unique<Http2ClientSession>(*this);
+  } else {
+    session_ = std::make_unique<Http1ClientSession>(*this);
+  }
   io_.want_write(false);
   io_.want_read(true);
   // After a handshake OpenSSL may already hold the first request: no socket event will say so.

@@ -152,7 +152,13 @@ struct LimitsConfig {
   uint32_t max_connections_per_client = 0;  // per client address; 0: unlimited
   uint32_t h2_max_concurrent_streams = 100;
   uint32_t h2_max_header_list_bytes = 65536;
-  uint32_t h2_connection_buffer_bytes = 1048576;
+  uint32_t h2_connection_buffer_bytes = 1048576;  // request and response bodies, all streams
+  uint32_t h2_stream_buffer_bytes = 65536;        // each direction of one stream
+  uint32_t h2_stall_timeout_s = 60;               // a response held by a zero flow-control window
+  uint32_t h2_reset_burst = 100;                  // streams reset by the client (rapid reset)
+  uint32_t h2_reset_rate_per_s = 10;
+  uint32_t h2_control_frame_burst = 1000;      // SETTINGS, PING, WINDOW_UPDATE, PRIORITY, empty
+  uint32_t h2_control_frame_rate_per_s = 100;  // frames, malformed streams: each counted apart
 };
 
 struct ForwardingConfig {

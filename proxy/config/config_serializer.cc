@@ -98,7 +98,13 @@ json service_json(const VirtualServiceConfig& vs) {
                    {"max_connections_per_client", l.max_connections_per_client},
                    {"h2_max_concurrent_streams", l.h2_max_concurrent_streams},
                    {"h2_max_header_list_bytes", l.h2_max_header_list_bytes},
-                   {"h2_connection_buffer_bytes", l.h2_connection_buffer_bytes}};
+                   {"h2_connection_buffer_bytes", l.h2_connection_buffer_bytes},
+                   {"h2_stream_buffer_bytes", l.h2_stream_buffer_bytes},
+                   {"h2_stall_timeout_s", l.h2_stall_timeout_s},
+                   {"h2_reset_burst", l.h2_reset_burst},
+                   {"h2_reset_rate_per_s", l.h2_reset_rate_per_s},
+                   {"h2_control_frame_burst", l.h2_control_frame_burst},
+                   {"h2_control_frame_rate_per_s", l.h2_control_frame_rate_per_s}};
   out["forwarding"] = {{"x_forwarded_for", vs.forwarding.x_forwarded_for},
                        {"x_forwarded_proto", vs.forwarding.x_forwarded_proto}};
   if (vs.redirect_to_https.enabled) {

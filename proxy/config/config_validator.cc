@@ -190,6 +190,14 @@ void validate_service(Config& config, const std::string& name, VirtualServiceCon
     }
   }
 
+  const LimitsConfig& limits = service.limits;
+  if (limits.h2_stream_buffer_bytes > limits.h2_connection_buffer_bytes) {
+    diagnostics.error(file, pointer + "/limits/h2_stream_buffer_bytes",
+                      "must not exceed h2_connection_buffer_bytes (" +
+                          std::to_string(limits.h2_connection_buffer_bytes) + "), got " +
+                          std::to_string(limits.h2_stream_buffer_bytes));
+  }
+
   if (service.redirect_to_https.enabled) {
     if (service.tls) {
       diagnostics.error(file, pointer + "/redirect_to_https",

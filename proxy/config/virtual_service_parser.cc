@@ -35,6 +35,13 @@ void parse_limits(const nlohmann::json& value, const std::string& file, const st
   reader.unsigned_integer("h2_max_header_list_bytes", out.h2_max_header_list_bytes, 1024, 1048576);
   reader.unsigned_integer("h2_connection_buffer_bytes", out.h2_connection_buffer_bytes, 65536,
                           1073741824);
+  reader.unsigned_integer("h2_stream_buffer_bytes", out.h2_stream_buffer_bytes, 16384, 16777216);
+  reader.unsigned_integer("h2_stall_timeout_s", out.h2_stall_timeout_s, 1, 86400);
+  reader.unsigned_integer("h2_reset_burst", out.h2_reset_burst, 1, 1000000);
+  reader.unsigned_integer("h2_reset_rate_per_s", out.h2_reset_rate_per_s, 1, 1000000);
+  reader.unsigned_integer("h2_control_frame_burst", out.h2_control_frame_burst, 1, 1000000);
+  reader.unsigned_integer("h2_control_frame_rate_per_s", out.h2_control_frame_rate_per_s, 1,
+                          1000000);
 }
 
 void parse_esp(const nlohmann::json& value, const std::string& file, const std::string& pointer,

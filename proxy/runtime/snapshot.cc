@@ -11,10 +11,6 @@
 
 namespace espd::runtime {
 
-bool alpn_supported(const std::string& protocol) {
-  return protocol == "http/1.1";
-}
-
 const Pool* VirtualService::find_pool(const std::string& name) const {
   for (const Pool& pool : pools) {
     if (pool.name == name) return &pool;
@@ -101,10 +97,8 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Con
     service->listen = *listen;
 
     if (vs.tls) {
-      config::TlsListenerConfig tls = *vs.tls;
-      std::erase_if(tls.alpn, [](const std::string& p) { return !alpn_supported(p); });
-      service->tls = certs::ServerTlsContext::create(*config, tls, vs.source_file, pointer + "/tls",
-                                                     diagnostics);
+      service->tls = certs::ServerTlsContext::create(*config, *vs.tls, vs.source_file,
+                                                     pointer + "/tls", diagnostics);
       if (!service->tls) {
         failed = true;
       } else {

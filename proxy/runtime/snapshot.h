@@ -79,7 +79,4 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Con
                                                config::Diagnostics& diagnostics,
                                                const BuildOptions& options = {});
 
-// The ALPN protocols espd implements, in the order offered when configured.
-bool alpn_supported(const std::string& protocol);
-
 }  // namespace espd::runtime

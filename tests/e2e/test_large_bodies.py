@@ -2,37 +2,15 @@
 
 import hashlib
 import subprocess
-import threading
 
 from tests.support.clients import Counter, HttpClient, pattern_stream
 from tests.support.configs import base_config, listen_port
 from tests.support.paths import SANITIZED
+from tests.support.peak_rss import PeakRss
 
 HOST = "meet.mycloud.ag"
 SIZE = 100 * 1024 * 1024
 RSS_GROWTH_LIMIT_KIB = 32 * 1024
-
-
-class PeakRss:
-    """Samples espd's RSS on a thread while a transfer runs (the figure, not a timing)."""
-
-    def __init__(self, espd):
-        self.espd = espd
-        self.peak = espd.rss_kib()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, self.espd.rss_kib())
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
 
 
 def start(espd_factory, real_server_factory, pki):

@@ -1,0 +1,234 @@
+"""End-to-end: the known HTTP/2 attacks. Each ends with a GOAWAY or an RST_STREAM, a security record,
+bounded work, and espd answering a normal request on a new connection right after."""
+
+import hpack
+import pytest
+from hyperframe.frame import (ContinuationFrame, DataFrame, HeadersFrame, PingFrame, RstStreamFrame,
+                              SettingsFrame, WindowUpdateFrame)
+
+from tests.support.configs import base_config, listen_port
+from tests.support.h2_client import H2Client, RawH2
+from tests.support.paths import SANITIZED
+
+HOST = "meet.mycloud.ag"
+PROTOCOL_ERROR, CANCEL, ENHANCE_YOUR_CALM = 0x1, 0x8, 0xB
+
+
+@pytest.fixture
+def proxy(espd_factory, real_server_factory, pki):
+    a = real_server_factory("A")
+    config = base_config(pki, [a], service={"limits": {"h2_stall_timeout_s": 2, "header_timeout_s": 2}})
+    espd = espd_factory()
+    espd.write_config(config)
+    espd.start()
+
+    class Proxy:
+        pass
+
+    proxy = Proxy()
+    proxy.espd, proxy.real, proxy.port, proxy.pki = espd, a, listen_port(config), pki
+    proxy.raw = lambda **kw: RawH2(proxy.port, cafile=pki / "root-ca.pem", **kw)
+    yield proxy
+    # Whatever the attack, the next client is served normally, on a new connection.
+    with H2Client(proxy.port, cafile=pki / "root-ca.pem") as client:
+        assert client.get("/meet/after").status == 200
+    assert espd.process.poll() is None
+
+
+def security(proxy, reason, detail_part=""):
+    return proxy.espd.wait_for(lambda r: r.get("log") == "security" and r.get("reason") == reason
+                               and detail_part in r.get("detail", ""))
+
+
+def headers_frame(raw, stream_id, path="/meet/", end_stream=True, end_headers=True, extra=(), fields=None):
+    frame = HeadersFrame(stream_id)
+    frame.data = raw.encode(fields if fields is not None else raw.request_fields(path, extra=extra))
+    frame.flags.add("END_HEADERS") if end_headers else None
+    frame.flags.add("END_STREAM") if end_stream else None
+    return frame
+
+
+def goaway_code(raw, timeout=10.0):
+    frame = raw.wait_goaway(timeout)
+    return frame.error_code if frame is not None else None
+
+
+def test_rapid_reset(proxy):
+    with proxy.raw() as raw:
+        frames = []
+        for i in range(1000):
+            stream_id = 2 * i + 1
+            frames += [headers_frame(raw, stream_id), RstStreamFrame(stream_id, error_code=CANCEL)]
+        raw.send_frames(frames)
+        assert goaway_code(raw) == ENHANCE_YOUR_CALM
+    record = security(proxy, "h2_flood", "rapid reset")
+    assert record["client"] == "127.0.0.1"
+    # The work done for the attacker is bounded by the reset budget (burst 100), not by 1000.
+    assert proxy.real.stats()["connections_accepted"] <= 150
+
+
+def test_continuation_flood(proxy):
+    with proxy.raw() as raw:
+        frames = [headers_frame(raw, 1, end_headers=False)]
+        for i in range(200):
+            continuation = ContinuationFrame(1)
+            continuation.data = raw.encode([("x-pad-%d" % i, "a" * 1000)])
+            frames.append(continuation)
+        raw.send_frames(frames)
+        assert goaway_code(raw) is not None or raw.closed
+    proxy.espd.wait_for(lambda r: r.get("log") == "security" and r.get("reason") in ("h2_protocol_error", "h2_flood")
+                        and "CONTINUATION" in r.get("detail", ""))
+
+
+def test_hpack_bomb(proxy):
+    with proxy.raw() as raw:
+        # A 4 KiB field enters the dynamic table once; each 1-byte reference repeats it.
+        big = ("x-big", "b" * 4000)
+        # The request's own fields stay out of the dynamic table, so that nothing evicts `big`.
+        plain = [hpack.NeverIndexedHeaderTuple(n, v) for n, v in raw.request_fields("/meet/")]
+        raw.send_frames([headers_frame(raw, 1, fields=plain + [big])])
+        first = raw.wait_for(lambda f: f.type == 0x1 and f.stream_id == 1)
+        assert first is not None
+        reference = raw.encode([big])  # now an indexed representation: one or two bytes
+        assert len(reference) <= 2
+        # Over the header list limit (64 KiB) but not a bomb: the stream gets 431.
+        frame = HeadersFrame(3)
+        frame.data = raw.encode(plain) + reference * 20
+        frame.flags.add("END_HEADERS")
+        frame.flags.add("END_STREAM")
+        raw.send_frames([frame])
+        answer = raw.wait_for(lambda f: f.type == 0x1 and f.stream_id == 3)
+        assert answer is not None and answer.fields[b":status"] == b"431"
+        # Hundreds of times over: the connection ends.
+        frame = HeadersFrame(5)
+        frame.data = raw.encode(plain) + reference * 3000
+        frame.flags.add("END_HEADERS")
+        frame.flags.add("END_STREAM")
+        raw.send_frames([frame])
+        assert goaway_code(raw) == ENHANCE_YOUR_CALM
+    security(proxy, "h2_hpack_bomb")
+    assert all(r["target"] != "/meet/" or r["headers"] for r in proxy.real.requests())
+    assert len(proxy.real.requests()) == 1  # only the first, legitimate request
+
+
+@pytest.mark.parametrize("kind", ["settings", "ping", "window_update", "empty_data", "priority"])
+def test_control_frame_floods(proxy, kind):
+    with proxy.raw() as raw:
+        frames = []
+        if kind == "empty_data":
+            frames.append(headers_frame(raw, 1, path="/upload", end_stream=False))
+        for i in range(3000):
+            if kind == "settings":
+                frames.append(SettingsFrame(0))
+            elif kind == "ping":
+                frames.append(PingFrame(0, opaque_data=i.to_bytes(8, "big")))
+            elif kind == "window_update":
+                frames.append(WindowUpdateFrame(0, window_increment=1))
+            elif kind == "empty_data":
+                frames.append(DataFrame(1))
+            else:
+                from hyperframe.frame import PriorityFrame
+                frames.append(PriorityFrame(2 * i + 1, depends_on=0, stream_weight=16))
+        raw.send_frames(frames)
+        assert goaway_code(raw) == ENHANCE_YOUR_CALM
+    security(proxy, "h2_flood")
+
+
+def test_zero_window_stall(proxy):
+    with proxy.raw(settings={SettingsFrame.INITIAL_WINDOW_SIZE: 0}) as raw:
+        raw.send_frames([headers_frame(raw, 1, path="/bytes?n=1000000")])
+        reset = raw.wait_for(lambda f: f.type == 0x3 and f.stream_id == 1, timeout=15)
+        assert reset is not None and reset.error_code == CANCEL
+    security(proxy, "h2_flow_control_stall")
+
+
+@pytest.mark.parametrize("name,fields", [
+    ("unknown pseudo-header", [(":method", "GET"), (":scheme", "https"), (":authority", HOST), (":path", "/"),
+                               (":foo", "bar")]),
+    ("pseudo-header after a field", [(":method", "GET"), (":scheme", "https"), ("x-a", "1"), (":authority", HOST),
+                                     (":path", "/")]),
+    ("missing :path", [(":method", "GET"), (":scheme", "https"), (":authority", HOST)]),
+    ("upper-case name", [(":method", "GET"), (":scheme", "https"), (":authority", HOST), (":path", "/"),
+                         ("X-Upper", "1")]),
+    ("connection-specific field", [(":method", "GET"), (":scheme", "https"), (":authority", HOST), (":path", "/"),
+                                   ("connection", "keep-alive")]),
+    ("transfer-encoding", [(":method", "GET"), (":scheme", "https"), (":authority", HOST), (":path", "/"),
+                           ("transfer-encoding", "chunked")]),
+    ("te other than trailers", [(":method", "GET"), (":scheme", "https"), (":authority", HOST), (":path", "/"),
+                                ("te", "gzip")]),
+    ("CR LF in a value", [(":method", "GET"), (":scheme", "https"), (":authority", HOST), (":path", "/"),
+                          ("x-split", "a\r\nX-Injected: 1")]),
+])
+def test_malformed_requests_are_reset_or_refused(proxy, name, fields):
+    with proxy.raw() as raw:
+        raw.send_frames([headers_frame(raw, 1, fields=fields)])
+        answer = raw.wait_for(lambda f: f.stream_id == 1 and f.type in (0x1, 0x3))
+        assert answer is not None, name
+        if answer.type == 0x3:
+            assert answer.error_code == PROTOCOL_ERROR, name
+        else:
+            assert answer.fields[b":status"] == b"400", name
+    proxy.espd.wait_for(lambda r: r.get("log") == "security")
+    assert proxy.real.requests() == []  # never forwarded
+
+
+def test_content_length_disagreeing_with_data(proxy):
+    with proxy.raw() as raw:
+        frame = headers_frame(raw, 1, path="/upload", end_stream=False, extra=[("content-length", "10")])
+        data = DataFrame(1, data=b"abc")
+        data.flags.add("END_STREAM")
+        raw.send_frames([frame, data])
+        reset = raw.wait_for(lambda f: f.type == 0x3 and f.stream_id == 1)
+        assert reset is not None and reset.error_code == PROTOCOL_ERROR
+    proxy.espd.wait_for(lambda r: r.get("log") == "security" and r.get("reason") == "h2_protocol_error")
+    assert [r for r in proxy.real.requests() if r["target"] == "/upload"] == []
+
+
+def test_streams_over_the_concurrency_limit_are_refused(proxy):
+    with proxy.raw() as raw:
+        settings = raw.wait_for(lambda f: f.type == 0x4 and "ACK" not in f.flags)
+        assert settings.settings[SettingsFrame.MAX_CONCURRENT_STREAMS] == 100
+        raw.send_frames([SettingsFrame(0, flags=["ACK"])])
+        raw.wait_for(lambda f: f.type == 0x4 and "ACK" in f.flags)
+        frames = [headers_frame(raw, 2 * i + 1, path="/hold?ms=3000") for i in range(120)]
+        raw.send_frames(frames)
+        # nghttp2 treats it as a connection error (RFC 9113 5.1.2 allows a stream error too).
+        goaway = raw.wait_goaway()
+        assert goaway.error_code == PROTOCOL_ERROR and goaway.last_stream_id == 199
+    security(proxy, "h2_protocol_error", "HEADERS frame on stream 201")
+
+
+def test_memory_stays_bounded_under_a_stream_flood(proxy):
+    if SANITIZED:
+        pytest.skip("RSS means nothing under ASan")
+    before = proxy.espd.rss_kib()
+    with proxy.raw() as raw:
+        # Streams that each ask for a large response and never open their window.
+        frames = [WindowUpdateFrame(0, window_increment=1 << 30)]  # the connection window: wide open
+        frames += [headers_frame(raw, 2 * i + 1, path="/bytes?n=10000000") for i in range(100)]
+        raw.send_frames(frames)
+        raw.wait_for(lambda f: f.type == 0x0 and f.stream_id == 199, timeout=30)
+        grown = proxy.espd.rss_kib() - before
+    # At most the connection budget (1 MiB) plus a piece per stream, not 100 x 10 MB.
+    assert grown < 16 * 1024, grown
+
+
+def test_a_header_block_left_open_ends_the_connection(proxy):
+    with proxy.raw() as raw:
+        raw.send_frames([headers_frame(raw, 1, end_headers=False)])  # and never a CONTINUATION
+        goaway = raw.wait_goaway(timeout=15)
+        assert goaway is not None and goaway.error_code == PROTOCOL_ERROR
+    security(proxy, "request_timeout", "header block")
+
+
+def test_a_silent_client_after_the_handshake_is_dropped(proxy):
+    from tests.support.h2_client import tls_socket
+    sock = tls_socket(proxy.port, HOST, proxy.pki / "root-ca.pem")
+    sock.settimeout(15)
+    try:
+        assert sock.recv(65536) is not None  # espd's SETTINGS, then the end
+        while sock.recv(65536):
+            pass
+    finally:
+        sock.close()
+    security(proxy, "request_timeout", "preface")
