@@ -299,3 +299,21 @@ def test_idle_http2_connection_holds_no_more_than_http1(espd_factory, real_serve
     # nghttp2 keeps about 9 KiB per session (its state and the request HPACK table) whatever
     # espd does; its 16 KiB frame buffer is handed back while the connection is idle.
     assert per_h2 <= per_h1 + 12, (per_h1, per_h2)
+
+
+def test_request_body_limit_over_http2(espd_factory, real_server_factory, pki):
+    espd, (a,), port = start(espd_factory, real_server_factory, pki, servers=("A",),
+                             service={"limits": {"max_request_body_bytes": 100000}})
+    with h2(port, pki) as client:
+        declared = client.request("/upload", method="POST", end_stream=False,
+                                  headers=[("content-length", "200000")])
+        assert client.response(declared).status == 413
+        streamed = client.request("/upload", method="POST", end_stream=False)
+        client.send_body(streamed, b"x" * 60000, end_stream=False)
+        client.send_body(streamed, b"x" * 60000, end_stream=False)
+        result = client.response(streamed)
+        assert result.status == 413 or result.reset_code is not None
+        assert client.get("/meet/").status == 200  # the connection goes on
+    assert [r["target"] for r in a.requests()] == ["/meet/"]
+    records = espd.wait_records("security", 2)
+    assert [r["reason"] for r in records] == ["body_too_large", "body_too_large"]
