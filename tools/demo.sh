@@ -63,8 +63,20 @@ for name in A B; do
   wait_for_line "$run/real-server-$name.log" '"listening"' 10
 done
 
+# espd runs on a copy of conf.d, with the admin API on: changes made through it persist there
+# (until the next start), never in the repository's files.
+config=$run/conf.d
+rm -rf "$config"
+mkdir -p "$config"
+cp conf.d/*.json "$config/"
+cp -r conf.d/pki "$config/pki"
+(umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$config/admin.token")
+cat > "$config/00-admin.json" <<'JSON'
+{"admin": {"listen": "127.0.0.1:9000", "token_file": "admin.token", "audit_log": "audit.log"}}
+JSON
+
 : > "$run/espd.log"
-nohup build/espd --config conf.d 2>"$run/espd.log" >/dev/null &
+nohup build/espd --config "$config" 2>"$run/espd.log" >/dev/null &
 echo $! > "$run/espd.pid"
 wait_for_line "$run/espd.log" '"event":"ready"' 15
 
@@ -90,4 +102,13 @@ Try:
 
   # plain HTTP is redirected to HTTPS
   curl -i http://127.0.0.1:8080/meet/
+
+  # HTTP/2 (ALPN h2), many requests on one connection
+  curl --http2 --cacert $pki/root-ca.pem --resolve meet.mycloud.ag:8443:127.0.0.1 https://meet.mycloud.ag:8443/meet/a https://meet.mycloud.ag:8443/meet/b
+
+  # the admin API and espctl (its token is in $config/admin.token)
+  export ESPCTL_TOKEN_FILE=$config/admin.token
+  tools/espctl status
+  tools/espctl rs drain demo fe 127.0.0.2:4443     # no new clients for real server A
+  curl -s -H "Authorization: Bearer \$(cat $config/admin.token)" http://127.0.0.1:9000/api/v1/status
 TEXT
