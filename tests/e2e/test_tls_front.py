@@ -3,6 +3,7 @@ servers (verification failures give 502)."""
 
 import ssl
 import socket
+import subprocess
 
 from tests.support.clients import HttpClient
 from tests.support.configs import base_config, listen_port
@@ -131,3 +132,34 @@ def test_connection_refused_by_real_server_gives_502(espd_factory, pki):
         assert response.header("Retry-After") == "5"
     assert espd.wait_for("real_server_error")["reason"] == "connect_failed"
     assert espd.wait_for("real_server_failing")["backoff_ms"] == 10000
+
+
+def test_sessions_resume_with_tickets_and_renegotiation_is_refused(espd_factory, real_server_factory, pki):
+    a = real_server_factory("A")
+    config = base_config(pki, [a])
+    espd = espd_factory()
+    espd.write_config(config)
+    espd.start()
+    port = listen_port(config)
+    for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+        context = ssl.create_default_context(cafile=str(pki / "root-ca.pem"))
+        context.maximum_version = version
+        session = None
+        reused = []
+        for _ in range(2):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+                with context.wrap_socket(raw, server_hostname="meet.mycloud.ag", session=session) as tls:
+                    # TLS 1.3 tickets arrive after the handshake: read a response first.
+                    tls.sendall(b"GET /meet/ HTTP/1.1\r\nHost: meet.mycloud.ag\r\nConnection: close\r\n\r\n")
+                    while tls.recv(65536):
+                        pass
+                    reused.append(tls.session_reused)
+                    session = tls.session
+        assert reused == [False, True], version
+    # A client asking to renegotiate (TLS 1.2) gets no second handshake.
+    done = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-tls1_2",
+                           "-servername", "meet.mycloud.ag", "-CAfile", str(pki / "root-ca.pem")],
+                          input="R\n", capture_output=True, text=True, timeout=20)
+    output = done.stdout + done.stderr
+    assert "RENEGOTIATING" in output
+    assert "no renegotiation" in output
