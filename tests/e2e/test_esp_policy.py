@@ -207,3 +207,38 @@ def test_logging_streams_switch_off_per_virtual_service(espd_factory, real_serve
     assert get(pki, port, "/%2e%2e/").status == 400
     espd.terminate()
     assert espd.records("access") == espd.records("security") == espd.records("connection") == []
+
+
+def test_log_files_per_stream_are_reopened_on_sigusr1(espd_factory, real_server_factory, pki, workdir):
+    import json
+    import signal
+
+    from tests.support.waiting import wait_until
+
+    a = real_server_factory("A")
+    config = base_config(pki, [a], service={"esp": {"enabled": True, "allowed_hosts": ALLOWED}},
+                         extra={"logging": {"user_access": "access.log", "security": "security.log"}})
+    espd = espd_factory()
+    espd.write_config(config)
+    espd.start()
+    port = listen_port(config)
+
+    def lines(name):
+        path = workdir / name
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    assert get(pki, port, "/meet/one").status == 200
+    assert get(pki, port, "/", host="evil.example").status == 403
+    wait_until(lambda: len(lines("access.log")) == 2 and len(lines("security.log")) == 1,
+               what="records in the log files")
+    assert espd.records("access") == []  # the files, not stderr
+    # logrotate moves the files away, then signals.
+    (workdir / "access.log").rename(workdir / "access.log.1")
+    (workdir / "security.log").rename(workdir / "security.log.1")
+    start = espd.mark()
+    espd.process.send_signal(signal.SIGUSR1)
+    espd.wait_for("logs_reopened", start=start)
+    assert get(pki, port, "/meet/two").status == 200
+    wait_until(lambda: len(lines("access.log")) == 1, what="a record in the new access.log")
+    assert lines("access.log")[0]["path"] == "/meet/two"
+    assert len(lines("access.log.1")) == 2
