@@ -13,6 +13,7 @@ from tests.support.admin_client import AdminClient, with_admin
 from tests.support.clients import HttpClient
 from tests.support.configs import base_config, listen_port
 from tests.support.paths import TOOLS
+from tests.support.waiting import wait_until
 
 HOST = "meet.mycloud.ag"
 
@@ -128,8 +129,7 @@ def test_200_changes_under_load_fail_no_request(espd_factory, real_server_factor
         assert reply.status in (200, 201, 204), reply
         changes += 1
     count_at_end = served[0]
-    while served[0] < count_at_end + 20:
-        pass
+    wait_until(lambda: served[0] >= count_at_end + 20, timeout=30, what="requests after the last change")
     stop.set()
     for thread in threads:
         thread.join(timeout=30)

@@ -12,6 +12,7 @@ from tests.support.clients import HttpClient
 from tests.support.configs import base_config, listen_port
 from tests.support.paths import SOURCE_ROOT
 from tests.support.ports import free_port
+from tests.support.waiting import wait_until
 
 HOST = "meet.mycloud.ag"
 
@@ -135,8 +136,7 @@ def test_sigterm_finishes_the_request_in_flight_and_exits_0(espd_factory, real_s
 
         thread = threading.Thread(target=long_poll)
         thread.start()
-        while a.stats()["holds"] == 0:  # the request reached the real server
-            pass
+        wait_until(lambda: a.stats()["holds"] == 1, what="the request reaching the real server")
         espd.process.send_signal(signal.SIGTERM)
         espd.wait_for("shutdown_started")
         assert idle.closed(timeout=10)  # an idle keep-alive connection is closed at once

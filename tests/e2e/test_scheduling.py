@@ -6,6 +6,7 @@ import threading
 
 from tests.support.clients import HttpClient
 from tests.support.configs import base_config, listen_port
+from tests.support.waiting import wait_until
 
 HOST = "meet.mycloud.ag"
 
@@ -32,10 +33,8 @@ def hold(pki, port, results):
 
 
 def wait_for_holds(server, count):
-    import time
-    deadline = time.monotonic() + 15
-    while server.stats()["holds"] < count:
-        assert time.monotonic() < deadline, "long polls did not reach %s" % server.name
+    wait_until(lambda: server.stats()["holds"] >= count, timeout=15,
+               what="%d long polls reaching %s" % (count, server.name))
 
 
 def test_least_connection_sends_new_requests_away_from_a_server_busy_with_long_polls(
@@ -88,10 +87,8 @@ def test_weighted_least_connection_spreads_concurrent_requests_by_weight(
 
 
 def wait_for_holds_total(servers, count):
-    import time
-    deadline = time.monotonic() + 15
-    while sum(s.stats()["holds"] for s in servers) < count:
-        assert time.monotonic() < deadline
+    wait_until(lambda: sum(s.stats()["holds"] for s in servers) >= count, timeout=15,
+               what="%d long polls reaching the real servers" % count)
 
 
 def test_weights_3_to_1_give_3_to_1_over_400_requests(espd_factory, real_server_factory, pki):
