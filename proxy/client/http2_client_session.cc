@@ -190,7 +190,8 @@ void Http2ClientSession::on_readable() {
       return;
     }
     log_library_detail();  // a message no verdict picked up
-    pump();                // answers go out as requests come in, and the output stays small
+    dispatch_queued();
+    pump();  // answers go out as requests come in, and the output stays small
     if (!session_ || conn_.closed()) return;
   }
   in.reset();  // nghttp2 keeps what it needs: an idle connection holds no input block
@@ -380,6 +381,13 @@ void Http2ClientSession::on_library_error(std::string_view message) {
   library_detail_.assign(message.substr(0, 512));
 }
 
+void Http2ClientSession::dispatch_queued() {
+  for (size_t i = 0; i < dispatch_.size() && session_ && !terminated_; ++i) {
+    if (!dispatch_[i]->closed()) dispatch_[i]->dispatch_request();
+  }
+  dispatch_.clear();
+}
+
 void Http2ClientSession::log_library_detail() {
   if (library_detail_.empty()) return;
   log_security("h2_protocol_error", library_detail_, 0, nullptr);
@@ -457,6 +465,7 @@ void Http2ClientSession::release_idle_memory() {
   idle_released_ = true;
   memory_.release_idle_pages();
   std::vector<Http2Stream*>().swap(resume_);
+  std::vector<Http2Stream*>().swap(dispatch_);
 }
 
 void Http2ClientSession::on_writable() {
@@ -567,6 +576,7 @@ void Http2ClientSession::end_session() {
     conn_.worker().defer_delete(s);
   }
   resume_.clear();
+  dispatch_.clear();
   nghttp2_session_del(session_);
   session_ = nullptr;
 }

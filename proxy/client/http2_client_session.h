@@ -44,6 +44,8 @@ class Http2ClientSession final : public ClientSession {
   void want_send();
   // `n` bytes of DATA were sent: the client may answer them with WINDOW_UPDATEs.
   void note_data_sent(size_t n);
+  // The stream's request head is complete: dispatched once the current input is processed.
+  void queue_dispatch(Http2Stream* stream) { dispatch_.push_back(stream); }
   // The stream's exchange may deliver more once the frames being produced are out.
   void queue_resume(Http2Stream* stream) { resume_.push_back(stream); }
   void log_security(std::string_view reason, std::string_view detail, uint16_t status,
@@ -71,6 +73,8 @@ class Http2ClientSession final : public ClientSession {
   int refuse_connection(uint32_t error_code, std::string_view reason, std::string_view detail);
   int count(http2::RateLimit& limit, std::string_view what);
   void log_library_detail();
+  // Dispatches the streams whose heads arrived in the input just processed and are still open.
+  void dispatch_queued();
   // Nothing to send and no stream open: give back what only active connections need.
   void release_idle_memory();
   // Closes the connection once the queued output is sent.
@@ -87,6 +91,7 @@ class Http2ClientSession final : public ClientSession {
   nghttp2_session* session_ = nullptr;
   Http2Stream* streams_ = nullptr;  // open streams, newest first
   std::string library_detail_;      // nghttp2's last error message, until it is logged
+  std::vector<Http2Stream*> dispatch_;
   std::vector<Http2Stream*> resume_;
   http2::RateLimit resets_;
   http2::RateLimit settings_;

@@ -45,15 +45,22 @@ Http2Stream::~Http2Stream() {
 // --- the request ---
 
 void Http2Stream::on_request_head(bool end_stream) {
-  ClientConnection& conn = session_.connection();
   request_state_ = end_stream ? RequestState::kComplete : RequestState::kBody;
+  // Dispatched once the input read so far is processed: a stream the client resets in the same
+  // read (rapid reset) never costs a real-server connection.
+  session_.queue_dispatch(this);
+}
+
+void Http2Stream::dispatch_request() {
+  ClientConnection& conn = session_.connection();
+  dispatched_ = true;
   request_started_ms_ = conn.now_ms();
   if (esp::access_log_enabled(conn.service().esp)) {
     access_ = std::make_unique<esp::AccessRecord>();
     access_->request.http2 = true;
   }
   http1::RequestHead& head = conn.worker().request_head_scratch();
-  http2::BlockError error = block_->build(end_stream, head);
+  http2::BlockError error = block_->build(request_state_ == RequestState::kComplete, head);
   if (error != http2::BlockError::kNone) {
     session_.note_malformed_stream();
     refuse(http2::block_error_status(error), http2::block_error_reason(error));
@@ -61,6 +68,15 @@ void Http2Stream::on_request_head(bool end_stream) {
     dispatch(head);
   }
   block_.reset();  // the forwarded head was written: nothing refers to the block any more
+  uint64_t max_body = session_.limits().max_request_body_bytes;
+  if (exchange_ && max_body != 0 && request_bytes_ > max_body) refuse(413, "body_too_large");
+  if (exchange_) {
+    forward_request_body();  // what arrived before the dispatch
+  } else if (!request_body_.empty()) {
+    session_.remove_buffered(request_body_.size());
+    consume_request(request_body_.size());
+    request_body_.reset();
+  }
 }
 
 void Http2Stream::dispatch(http1::RequestHead& head) {
@@ -98,6 +114,11 @@ void Http2Stream::on_request_data(std::string_view data) {
   uint64_t max_body = session_.limits().max_request_body_bytes;
   if (max_body != 0 && request_bytes_ > max_body && exchange_) {
     refuse(413, "body_too_large");
+  }
+  if (!dispatched_) {  // held until the dispatch, within the stream's window
+    request_body_.append(session_.connection().buffers(), data);
+    session_.add_buffered(data.size());
+    return;
   }
   if (!exchange_ || request_end_sent_) {
     // Nobody takes this body (a local answer): drop it, and keep the window open.

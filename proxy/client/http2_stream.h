@@ -32,6 +32,8 @@ class Http2Stream final : public exchange::ExchangeClient, public runtime::Defer
   // --- from the session, as frames arrive ---
   // The request's header block is complete; `end_stream`: no body follows.
   void on_request_head(bool end_stream);
+  // Checks the request and hands it to the dispatcher (after the input that carried it).
+  void dispatch_request();
   void on_request_data(std::string_view data);
   void on_request_end();
   // nghttp2 asks for up to `length` bytes of response body (its data source callback).
@@ -98,6 +100,7 @@ class Http2Stream final : public exchange::ExchangeClient, public runtime::Defer
   uint16_t status_ = 0;
   RequestState request_state_ = RequestState::kHead;
   bool head_request_ = false;
+  bool dispatched_ = false;        // dispatch_request() ran
   bool request_end_sent_ = false;  // end_request_body() was called
   bool response_started_ = false;  // a response head was submitted
   bool response_ended_ = false;    // every response byte is in response_body_

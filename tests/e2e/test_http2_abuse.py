@@ -63,8 +63,11 @@ def test_rapid_reset(proxy):
         assert goaway_code(raw) == ENHANCE_YOUR_CALM
     record = security(proxy, "h2_flood", "rapid reset")
     assert record["client"] == "127.0.0.1"
-    # The work done for the attacker is bounded by the reset budget (burst 100), not by 1000.
-    assert proxy.real.stats()["connections_accepted"] <= 150
+    # A stream reset in the same read as its HEADERS is never dispatched: the real server sees
+    # (almost) nothing of the attack; at most a pair split across two reads reaches it.
+    accepted = proxy.real.stats()["connections_accepted"]
+    print("rapid reset: %d real-server connections for 1000 reset streams" % accepted)
+    assert accepted <= 10
 
 
 def test_continuation_flood(proxy):
