@@ -16,18 +16,6 @@ http1::RequestLimits request_limits(const config::LimitsConfig& limits) {
   return result;
 }
 
-// Short bodies for gateway errors: they say what happened without revealing internal addresses.
-std::string_view gateway_error_body(uint16_t status) {
-  switch (status) {
-    case 504:
-      return "Gateway Timeout: the real server did not answer in time\n";
-    case 503:
-      return "Service Unavailable: no real server is available, try again later\n";
-    default:
-      return "Bad Gateway: the real server could not be reached or sent an invalid response\n";
-  }
-}
-
 }  // namespace
 
 Http1ClientSession::Http1ClientSession(ClientConnection& connection)

@@ -540,26 +540,24 @@ void Http2ClientSession::on_timer() {
     s = next;
   }
   uint64_t idle_ms = uint64_t{conn_.service().config->idle_timeout_s} * 1000;
-  if (open_streams_ == 0 && now >= last_activity_ms_ + idle_ms && !going_away_) {
-    going_away_ = true;
-    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
-                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
-                          nullptr, 0);
-  }
+  if (open_streams_ == 0 && now >= last_activity_ms_ + idle_ms) go_away();
   pump();
 }
 
 // --- ending ---
 
+void Http2ClientSession::go_away() {
+  if (going_away_) return;
+  going_away_ = true;
+  // Streams up to the last one processed finish; the client retries later ones elsewhere.
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                        nullptr, 0);
+}
+
 void Http2ClientSession::shutdown_gracefully() {
   if (!session_ || finishing_) return;
-  if (!going_away_) {
-    going_away_ = true;
-    // Streams up to the last one processed finish; the client retries later ones elsewhere.
-    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
-                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
-                          nullptr, 0);
-  }
+  go_away();
   pump();
 }
 

@@ -79,6 +79,8 @@ class Http2ClientSession final : public ClientSession {
   void release_idle_memory();
   // Closes the connection once the queued output is sent.
   void finish();
+  // GOAWAY(NO_ERROR) with the last stream processed: no new streams, those in flight finish.
+  void go_away();
   // Every stream abandoned (their exchanges aborted), the nghttp2 session freed.
   void end_session();
   void arm_timer();

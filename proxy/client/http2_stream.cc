@@ -14,17 +14,6 @@ ssize_t read_response_callback(nghttp2_session*, int32_t, uint8_t* buffer, size_
   return static_cast<Http2Stream*>(source->ptr)->read_response(buffer, length, data_flags);
 }
 
-std::string_view gateway_error_body(uint16_t status) {
-  switch (status) {
-    case 504:
-      return "Gateway Timeout: the real server did not answer in time\n";
-    case 503:
-      return "Service Unavailable: no real server is available, try again later\n";
-    default:
-      return "Bad Gateway: the real server could not be reached or sent an invalid response\n";
-  }
-}
-
 }  // namespace
 
 Http2Stream::Http2Stream(Http2ClientSession& session, int32_t id, uint64_t now_ms)

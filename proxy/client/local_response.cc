@@ -64,6 +64,17 @@ std::string_view reason_phrase(uint16_t status) {
   }
 }
 
+std::string_view gateway_error_body(uint16_t status) {
+  switch (status) {
+    case 504:
+      return "Gateway Timeout: the real server did not answer in time\n";
+    case 503:
+      return "Service Unavailable: no real server is available, try again later\n";
+    default:
+      return "Bad Gateway: the real server could not be reached or sent an invalid response\n";
+  }
+}
+
 void write_local_response(BufferPool& pool, IoBuffer& out, uint16_t status, std::string_view body,
                           bool close, bool head_request, std::string_view extra_fields) {
   char digits[24];
