@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Profiles espd (or a peer) under the bench's HTTP/1.1 keep-alive job: the same real servers,
+configuration and wrk load as figure 1, with one of
+  perf       perf record (cpu-clock) of the proxy during the load, then the top functions
+  strace     strace -c -f attached during the load: syscalls per request
+  callgrind  espd under valgrind --tool=callgrind, collecting during the load only:
+             instructions and heap allocations per request, by function (independent of how
+             loaded the machine is)
+Writes into WORKDIR/profile/ and prints a summary.
+
+Usage: tools/bench/profile.py perf|strace|callgrind [--peer espd] [--seconds 10]
+       (after tools/bench/run has built build-release/espd)
+"""
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(0, str(BENCH_DIR.parents[1]))
+
+import jobs  # noqa: E402
+import procstat  # noqa: E402
+from environment import SOURCE_ROOT, Environment  # noqa: E402
+from peers import PEERS  # noqa: E402
+
+
+def load(env, peer, seconds, connections):
+    values, problems = jobs.http1_keepalive(env, peer, seconds, connections)
+    if problems:
+        raise SystemExit("load run failed: %s" % problems)
+    return values
+
+
+def run_perf(env, peer, args, out):
+    data = out / ("perf-%s.data" % peer.name)
+    record = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-o", str(data),
+                               "-p", str(peer.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    values = load(env, peer, args.seconds, args.connections)
+    record.send_signal(2)
+    record.wait(timeout=60)
+    report = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--stdio", "--percent-limit",
+                             "0.7", "-g", "none", "--sort", "dso,symbol"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    (out / ("perf-%s.txt" % peer.name)).write_text(report)
+    by_dso = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--stdio", "-g", "none",
+                             "--sort", "dso"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    (out / ("perf-%s-dso.txt" % peer.name)).write_text(by_dso)
+    print("requests: %d (%.0f/s)" % (values["requests"], values["req_per_s"]))
+    for text in (by_dso, report):
+        print("\n".join(line[:150] for line in text.splitlines() if line.strip() and not line.startswith("#")))
+
+
+def run_strace(env, peer, args, out):
+    log = out / ("strace-%s.txt" % peer.name)
+    attach = [arg for pid in procstat.process_tree(peer.pid) for arg in ("-p", str(pid))]
+    trace = subprocess.Popen(["strace", "-c", "-f", "-o", str(log), *attach],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    values = load(env, peer, args.seconds, args.connections)
+    trace.send_signal(2)
+    trace.wait(timeout=60)
+    requests = values["requests"]
+    print("requests: %d; syscalls per request:" % requests)
+    for line in log.read_text().splitlines():
+        fields = line.split()
+        if len(fields) >= 5 and fields[0][0].isdigit() and fields[-1] != "total":
+            calls = int(fields[3])
+            print("  %-16s %7.2f" % (fields[-1], calls / requests))
+        elif fields and fields[-1] == "total":
+            print("  %-16s %7.2f  (%d failed, e.g. EAGAIN)" % ("total", int(fields[3]) / requests, int(fields[4])))
+
+
+ALLOCATORS = {"malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc"}
+
+
+def callgrind_calls(path, names):
+    """Calls into the functions named `names`, summed over every call site of a callgrind file."""
+    ids, total, target = {}, 0, None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("cfn="):
+                match = re.match(r"cfn=\((\d+)\)(?: (.*))?", line.strip())
+                if match.group(2):
+                    ids[match.group(1)] = match.group(2)
+                target = ids.get(match.group(1))
+            elif line.startswith("calls=") and target in names:
+                total += int(line.split("=", 1)[1].split()[0])
+    return total
+
+
+def run_callgrind(env, args, out):
+    """Instructions and heap allocations per request: independent of the machine's load."""
+    peer = PEERS["espd"](env, args.workers)
+    peer.extra_env = preload_env(args)
+    data = out / "callgrind-espd.out"
+    for old in out.glob("callgrind-espd.out*"):
+        old.unlink()
+    peer.argv = lambda: ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=%s" % data,
+                         str(env.espd_binary), "--config", str(peer.config_path)]
+    with peer:
+        jobs.http1_keepalive(env, peer, 2, args.connections)  # warm: handshakes, pools, buffers
+        subprocess.run(["callgrind_control", "-i", "on", str(peer.pid)], check=True, stdout=subprocess.DEVNULL)
+        values = load(env, peer, args.seconds, args.connections)
+        subprocess.run(["callgrind_control", "-d", str(peer.pid)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["callgrind_control", "-i", "off", str(peer.pid)], check=True, stdout=subprocess.DEVNULL)
+    dumps = sorted(out.glob("callgrind-espd.out.*"), key=lambda p: p.stat().st_mtime)
+    dump = dumps[0]  # the explicit dump, not the one written at exit
+    requests = values["requests"]
+    text = dump.read_text(errors="replace")
+    instructions = int(re.search(r"^(?:summary|totals): (\d+)", text, re.M).group(1))
+    allocations = callgrind_calls(dump, ALLOCATORS)
+    print("requests: %d; instructions per request: %.0f; heap allocations per request: %.2f" % (
+        requests, instructions / requests, allocations / requests))
+    for inclusive in ("no", "yes"):
+        annotate = subprocess.run(["callgrind_annotate", "--inclusive=%s" % inclusive, "--threshold=95", str(dump)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+        name = "callgrind-%s.txt" % ("inclusive" if inclusive == "yes" else "self")
+        (out / name).write_text(annotate)
+        print("--- %s (Ir per request, function)" % name)
+        shown = 0
+        for line in annotate.splitlines():
+            match = re.match(r"\s*([\d,]+) \([^)]*\)\s+(\S.*)", line)
+            if match and shown < 40:
+                count = int(match.group(1).replace(",", ""))
+                print("  %9.0f  %s" % (count / requests, match.group(2)[:140]))
+                shown += 1
+
+
+def preload_env(args):
+    return {"LD_PRELOAD": str(Path(args.preload).resolve())} if args.preload else {}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("tool", choices=["perf", "strace", "callgrind"])
+    parser.add_argument("--peer", default="espd", choices=sorted(PEERS))
+    parser.add_argument("--espd", default=str(SOURCE_ROOT / "build-release/espd"))
+    parser.add_argument("--workdir", default=str(SOURCE_ROOT / "build/bench"))
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--preload", help="a shared object preloaded into the proxy (experiments: what a "
+                                          "change would gain, measured before the change is made)")
+    args = parser.parse_args()
+    env = Environment(args.workdir, args.espd, None)
+    env.prepare()
+    out = Path(args.workdir).resolve() / "profile"
+    out.mkdir(parents=True, exist_ok=True)
+    env.start_real_servers()
+    try:
+        if args.tool == "callgrind":
+            run_callgrind(env, args, out)
+            return
+        peer = PEERS[args.peer](env, args.workers)
+        peer.extra_env = preload_env(args)
+        with peer:
+            jobs.http1_keepalive(env, peer, 1, args.connections)  # warm: pools, buffers
+            (run_perf if args.tool == "perf" else run_strace)(env, peer, args, out)
+    finally:
+        env.stop_real_servers()
+
+
+if __name__ == "__main__":
+    main()

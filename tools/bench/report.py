@@ -1,0 +1,150 @@
+"""Medians over rounds, the table (raw values and espd/peer ratios), the issue's targets, and
+the JSON document."""
+
+import statistics
+
+# (key, label, figure, field, scale, better): better is "higher", "lower" or None (information).
+ROWS = [
+    ("h1_rps", "1. HTTP/1.1 keep-alive req/s (1 KiB)", "h1", "req_per_s", 1, "higher"),
+    ("h1_p50_ms", "   p50 latency, ms", "h1", "p50_ms", 1, "lower"),
+    ("h1_p99_ms", "   p99 latency, ms", "h1", "p99_ms", 1, "lower"),
+    ("h1_proxy_busy", "   proxy CPU busy (1 = one core)", "h1", "proxy_cpu_busy", 1, None),
+    ("h2_rps", "2. HTTP/2 req/s (h2load, 1 KiB)", "h2", "req_per_s", 1, "higher"),
+    ("hs_ecdsa_per_s", "3. full handshakes/s, ECDSA P-256", "hs_ecdsa", "per_s", 1, "higher"),
+    ("hs_ecdsa_cpu_us", "   CPU us per handshake", "hs_ecdsa", "cpu_us_per_handshake", 1, "lower"),
+    ("hs_rsa_per_s", "   full handshakes/s, RSA 2048", "hs_rsa", "per_s", 1, "higher"),
+    ("hs_rsa_cpu_us", "   CPU us per handshake", "hs_rsa", "cpu_us_per_handshake", 1, "lower"),
+    ("h1_cpu_us", "4. CPU us per HTTP/1.1 request", "h1", "cpu_us_per_request", 1, "lower"),
+    ("h2_cpu_us", "   CPU us per HTTP/2 request", "h2", "cpu_us_per_request", 1, "lower"),
+    ("idle_kib", "5. KiB per idle TLS connection", "idle", "bytes_per_connection", 1 / 1024, "lower"),
+    ("download_mb_s", "6. download MB/s", "download", "bytes_per_s", 1e-6, "higher"),
+    ("download_rss_mib", "   RSS growth, MiB", "download", "rss_growth", 1 / 1048576, "lower"),
+    ("upload_mb_s", "   upload MB/s", "upload", "bytes_per_s", 1e-6, "higher"),
+    ("upload_rss_mib", "   RSS growth, MiB", "upload", "rss_growth", 1 / 1048576, "lower"),
+]
+
+# The issue's targets: espd against the best peer (or a named one), and absolute bounds.
+TARGETS = [
+    ("h1_cpu_us", "<=", 0.75, "haproxy", "CPU per HTTP/1.1 request <= 0.75 x HAProxy's"),
+    ("h1_rps", ">=", 1.25, None, "HTTP/1.1 req/s >= 1.25 x best peer"),
+    ("h2_rps", ">=", 1.25, None, "HTTP/2 req/s >= 1.25 x best peer"),
+    ("h1_p99_ms", "<=", 1.0, None, "p99 latency <= best peer's"),
+    ("hs_ecdsa_per_s", ">=", 1.2, None, "full handshakes/s (ECDSA) >= 1.2 x best peer"),
+    ("hs_rsa_per_s", ">=", 1.2, None, "full handshakes/s (RSA) >= 1.2 x best peer"),
+    ("idle_kib", "<=", 0.5, None, "memory per idle TLS connection <= 0.5 x best peer's"),
+    ("download_mb_s", ">=", 1.0, None, "1 GiB download >= best peer's throughput"),
+    ("upload_mb_s", ">=", 1.0, None, "1 GiB upload >= best peer's throughput"),
+]
+ABSOLUTE_TARGETS = [
+    ("download_rss_mib", 32, "RSS growth during the 1 GiB download < 32 MiB"),
+    ("upload_rss_mib", 32, "RSS growth during the 1 GiB upload < 32 MiB"),
+]
+
+
+def median_values(rounds):
+    """Median of every numeric field over the rounds (rounds that produced it)."""
+    fields = {}
+    for entry in rounds:
+        for name, value in entry.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                fields.setdefault(name, []).append(value)
+    return {name: statistics.median(values) for name, values in fields.items()}
+
+
+def summarize(peers):
+    """peers: name -> {"figures": {figure: [round dicts]}, "problems": {figure: [..]}}.
+    Returns name -> {row key: value or None or "n/a" or "invalid"}."""
+    summary = {}
+    for name, data in peers.items():
+        values = {}
+        for key, _label, figure, field, scale, _better in ROWS:
+            rounds = data["figures"].get(figure, [])
+            if data["problems"].get(figure):
+                values[key] = "invalid"
+            elif rounds and all(r.get("status") == "n/a" for r in rounds):
+                values[key] = "n/a"
+            else:
+                median = median_values(rounds).get(field)
+                values[key] = None if median is None else median * scale
+        summary[name] = values
+    return summary
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _format(value):
+    if value is None:
+        return "-"
+    if not _number(value):
+        return str(value)
+    if abs(value) >= 1000:
+        return "%.0f" % value
+    if abs(value) >= 10:
+        return "%.1f" % value
+    return "%.3g" % value
+
+
+def table(summary, order):
+    """Text table: one row per figure, raw values per peer, then espd/peer ratios."""
+    others = [p for p in order if p != "espd"]
+    header = ["figure"] + order + ["espd/%s" % p for p in others if "espd" in order]
+    lines = [header]
+    for key, label, *_rest, better in ROWS:
+        row = [label + ("" if better is None else (" (+)" if better == "higher" else " (-)"))]
+        row += [_format(summary[p].get(key)) for p in order]
+        if "espd" in order:
+            for p in others:
+                a, b = summary["espd"].get(key), summary[p].get(key)
+                row.append("%.2f" % (a / b) if _number(a) and _number(b) and b else "-")
+        lines.append(row)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    text = []
+    for index, line in enumerate(lines):
+        cells = [line[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(line[1:], widths[1:])]
+        text.append("  ".join(cells))
+        if index == 0:
+            text.append("-" * len(text[0]))
+    text.append("(+) higher is better, (-) lower is better; ratios are espd / peer")
+    return "\n".join(text)
+
+
+def targets(summary):
+    """The issue's targets evaluated on this run (met, not met, or not measurable)."""
+    results = []
+    espd = summary.get("espd", {})
+    peers = {name: values for name, values in summary.items() if name != "espd"}
+    for key, op, factor, against, text in TARGETS:
+        mine = espd.get(key)
+        candidates = {n: v.get(key) for n, v in peers.items() if (against is None or n == against)}
+        candidates = {n: v for n, v in candidates.items() if _number(v)}
+        if not _number(mine) or not candidates:
+            results.append({"target": text, "status": "not measurable", "espd": mine})
+            continue
+        best_name = (max if op == ">=" else min)(candidates, key=candidates.get)
+        best = candidates[best_name]
+        ratio = mine / best if best else None
+        met = ratio is not None and (ratio >= factor if op == ">=" else ratio <= factor)
+        results.append({"target": text, "status": "met" if met else "not met", "espd": mine,
+                        "reference": best_name, "reference_value": best, "ratio": ratio})
+    for key, bound, text in ABSOLUTE_TARGETS:
+        mine = espd.get(key)
+        if not _number(mine):
+            results.append({"target": text, "status": "not measurable", "espd": mine})
+        else:
+            results.append({"target": text, "status": "met" if mine < bound else "not met", "espd": mine})
+    return results
+
+
+def targets_text(results):
+    lines = []
+    for entry in results:
+        detail = ""
+        if "ratio" in entry and entry["ratio"] is not None:
+            detail = " (espd %s, %s %s, ratio %.2f)" % (_format(entry["espd"]), entry["reference"],
+                                                       _format(entry["reference_value"]), entry["ratio"])
+        elif _number(entry.get("espd")):
+            detail = " (espd %s)" % _format(entry["espd"])
+        lines.append("  [%s] %s%s" % (entry["status"], entry["target"], detail))
+    return "\n".join(lines)
