@@ -9,6 +9,7 @@ a peer or load tool is not installed.
 """
 
 import argparse
+import concurrent.futures
 import json
 import os
 import platform
@@ -40,6 +41,7 @@ def options():
     parser.add_argument("--espd", default=str(SOURCE_ROOT / "build-release/espd"), help="the espd binary")
     parser.add_argument("--workdir", help="default: build/bench (build/bench-quick with --quick)")
     parser.add_argument("--json", help="result file (default: WORKDIR/result.json)")
+    parser.add_argument("--report", metavar="JSON", help="print the table of an earlier run's JSON and exit")
     parser.add_argument("--peers", default="espd,haproxy,nginx,nghttpx")
     parser.add_argument("--only", default="h1,h2,handshakes,idle,download,upload",
                         help="jobs to run (comma-separated)")
@@ -59,7 +61,7 @@ def options():
     quick = args.quick
     args.rounds = args.rounds or (1 if quick else 3)
     args.seconds = args.seconds or (1 if quick else 10)
-    args.idle_connections = args.idle_connections or (100 if quick else 10000)
+    args.idle_connections = args.idle_connections or (50 if quick else 10000)
     args.big_mib = args.big_mib or (8 if quick else 1024)
     args.workdir = Path(args.workdir or SOURCE_ROOT / ("build/bench-quick" if quick else "build/bench"))
     args.json = Path(args.json or args.workdir / "result.json")
@@ -80,9 +82,15 @@ def machine_facts(env):
                 break
     with open("/proc/meminfo") as f:
         memory = f.readline().split()[1]
+    def first_line(argv):
+        out = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
+        return out.strip().splitlines()[0] if out.strip() else "?"
+
     return {"cpu": cpu_model, "cpus": os.cpu_count(), "memory_kib": int(memory), "kernel": platform.release(),
-            "openssl": subprocess.run(["openssl", "version"], stdout=subprocess.PIPE, text=True).stdout.strip(),
-            "file_limit": env.file_limit, "pinning": env.pinning.describe()}
+            "openssl": first_line(["openssl", "version"]), "file_limit": env.file_limit,
+            "pinning": env.pinning.describe(),
+            "load_tools": [first_line(["wrk", "--version"]), first_line(["h2load", "--version"]),
+                           first_line(["curl", "--version"]), "python " + platform.python_version()]}
 
 
 def loadavg():
@@ -143,15 +151,22 @@ def run_peer(env, args, recorder, name, round_index):
                 measure(recorder, name, figure,
                         lambda: jobs.handshakes(env, peer, key, s, args.handshake_concurrency))
     # Memory figures start from a fresh process: what earlier jobs left in the allocator would
-    # hide the growth.
+    # hide the growth. (--quick measures nothing that matters: one process for all three.)
+    settle = 0.1 if args.quick else 1.0
+    memory_jobs = []
     if "idle" in args.only and round_index < args.idle_rounds:
-        with fresh() as peer:
-            measure(recorder, name, "idle",
-                    lambda: jobs.idle_connections(env, peer, args.idle_connections, 0.3 if args.quick else 1.0))
+        memory_jobs.append(("idle", lambda peer: jobs.idle_connections(env, peer, args.idle_connections, settle)))
     for direction in ("download", "upload"):
         if direction in args.only:
-            with fresh() as peer:
-                measure(recorder, name, direction, lambda: jobs.transfer(env, peer, direction, args.quick))
+            memory_jobs.append((direction, lambda peer, d=direction: jobs.transfer(env, peer, d, args.quick, settle)))
+    if args.quick and memory_jobs:
+        with fresh() as peer:
+            for figure, job in memory_jobs:
+                measure(recorder, name, figure, lambda: job(peer))
+        return
+    for figure, job in memory_jobs:
+        with fresh() as peer:
+            measure(recorder, name, figure, lambda: job(peer))
 
 
 def missing_tools():
@@ -160,6 +175,10 @@ def missing_tools():
 
 def main():
     args = options()
+    if args.report:
+        document = json.loads(Path(args.report).read_text())
+        print_report(document, list(document["peers"]))
+        return 0
     missing = missing_tools()
     if missing:
         message = "bench: missing %s (tools/install-deps.sh bench)" % ", ".join(missing)
@@ -188,7 +207,10 @@ def main():
     ceiling, ceiling_problems = {}, []
     env.start_real_servers()
     try:
-        ceiling, ceiling_problems = jobs.crypto_ceiling(env, 1 if args.quick else 3)
+        if args.quick:  # its numbers mean nothing in --quick: it runs beside the proxies
+            speed = concurrent.futures.ThreadPoolExecutor(1).submit(jobs.crypto_ceiling, env, 1)
+        else:
+            ceiling, ceiling_problems = jobs.crypto_ceiling(env, 3)
         for round_index in range(args.rounds):
             order = args.peers[round_index % len(args.peers):] + args.peers[:round_index % len(args.peers)]
             meta.setdefault("loadavg_rounds", []).append(loadavg())
@@ -200,30 +222,20 @@ def main():
                 except Exception as error:  # noqa: BLE001 - e.g. a peer that does not start
                     traceback.print_exc()
                     recorder.fail(name, "start", error)
+        if args.quick:
+            ceiling, ceiling_problems = speed.result()
     finally:
         env.stop_real_servers()
 
-    summary = report.summarize(recorder.peers)
-    target_results = report.targets(summary)
-    meta["loadavg_end"] = loadavg()
-    meta["seconds_total"] = round(time.time() - started, 1)
-    document = {"meta": meta, "crypto_ceiling": ceiling, "summary": summary, "targets": target_results,
-                "peers": recorder.peers}
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(document, indent=2, default=str) + "\n")
-
-    print()
-    print(report.table(summary, args.peers))
-    print()
-    print("7. crypto ceiling of the proxy CPU (openssl speed): " + ", ".join(
-        "%s %.0f" % (k, v) for k, v in ceiling.items()))
-    print()
-    print("targets (espd against the best peer of this run):")
-    print(report.targets_text(target_results))
+    document = {"meta": meta, "crypto_ceiling": ceiling, "peers": recorder.peers}
     problems = {n: d["problems"] for n, d in recorder.peers.items() if d["problems"]}
     if ceiling_problems:
         problems["openssl speed"] = ceiling_problems
-    print()
+    meta["loadavg_end"] = loadavg()
+    meta["seconds_total"] = round(time.time() - started, 1)
+    print_report(document, args.peers)  # adds the summary and the targets to the document
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(document, indent=2, default=str) + "\n")
     print("JSON: %s (%.0f s, load average %s -> %s)" % (args.json, meta["seconds_total"], meta["loadavg_start"],
                                                        meta["loadavg_end"]))
     if problems:
@@ -232,6 +244,20 @@ def main():
     print("every proxy answered correctly in every job")
     return 0
 
+
+def print_report(document, order):
+    summary = report.summarize(document["peers"], document["crypto_ceiling"])
+    document["summary"] = summary
+    document["targets"] = report.targets(summary)
+    print()
+    print(report.table(summary, order))
+    print()
+    print("7. crypto ceiling of the proxy CPU (openssl speed): " + ", ".join(
+        "%s %.0f" % (k, v) for k, v in document["crypto_ceiling"].items()))
+    print()
+    print("targets (espd against the best peer of this run):")
+    print(report.targets_text(document["targets"]))
+    print()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -226,11 +226,11 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def transfer(env, peer, direction, verify_content, timeout=600):
+def transfer(env, peer, direction, verify_content, settle_s=1.0, timeout=600):
     big = env.docroot / "big"
     size = big.stat().st_size
     url = "https://%s:%d" % (REQUEST_HOST, peer.port)
-    time.sleep(0.5)
+    time.sleep(settle_s)
     rss_before = procstat.rss_bytes(peer.pid)
     cpu_before = procstat.cpu_seconds(peer.pid)
     sink = env.run / "download.bin" if verify_content else "/dev/null"

@@ -36,8 +36,18 @@ class Peer:
     def version(self):
         raise NotImplementedError
 
+    def check_argv(self):
+        """The peer's own configuration check, if it has one."""
+        return None
+
     def check_config(self):
         """Raises with the peer's own message if its configuration is invalid."""
+        argv = self.check_argv()
+        if not argv:
+            return
+        result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if result.returncode != 0:
+            raise RuntimeError("%s failed:\n%s" % (" ".join(argv[:2]), result.stdout))
 
     # --- common ---
     def write_config(self):
@@ -112,11 +122,8 @@ class Espd(Peer):
     def version(self):
         return _first_line([str(self.env.espd_binary), "--version"])
 
-    def check_config(self):
-        result = subprocess.run([str(self.env.espd_binary), "--check", "--config", str(self.config_path)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if result.returncode != 0:
-            raise RuntimeError("espd --check failed:\n" + result.stdout)
+    def check_argv(self):
+        return [str(self.env.espd_binary), "--check", "--config", str(self.config_path)]
 
     def start(self):
         super().start()
@@ -142,11 +149,8 @@ class Haproxy(Peer):
     def version(self):
         return _first_line(["haproxy", "-v"])
 
-    def check_config(self):
-        result = subprocess.run(["haproxy", "-c", "-f", str(self.config_path)], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-        if result.returncode != 0:
-            raise RuntimeError("haproxy -c failed:\n" + result.stdout)
+    def check_argv(self):
+        return ["haproxy", "-c", "-f", str(self.config_path)]
 
 
 class Nginx(Peer):
@@ -163,11 +167,8 @@ class Nginx(Peer):
     def version(self):
         return _first_line(["nginx", "-v"])
 
-    def check_config(self):
-        result = subprocess.run(["nginx", "-t", "-q", "-c", str(self.config_path), "-p", str(self.env.run)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if result.returncode != 0:
-            raise RuntimeError("nginx -t failed:\n" + result.stdout)
+    def check_argv(self):
+        return ["nginx", "-t", "-q", "-c", str(self.config_path), "-p", str(self.env.run)]
 
 
 class Nghttpx(Peer):

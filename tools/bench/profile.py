@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Profiles espd (or a peer) under the bench's HTTP/1.1 keep-alive job: the same real servers,
-configuration and wrk load as figure 1, with one of
+"""Profiles espd (or a peer) under the bench's HTTP/1.1 keep-alive job (or, with --job, the
+full-handshake job): the same real servers, configuration and load as the bench, with one of
   perf       perf record (cpu-clock) of the proxy during the load, then the top functions
   strace     strace -c -f attached during the load: syscalls per request
   callgrind  espd under valgrind --tool=callgrind, collecting during the load only:
@@ -8,7 +8,7 @@ configuration and wrk load as figure 1, with one of
              loaded the machine is)
 Writes into WORKDIR/profile/ and prints a summary.
 
-Usage: tools/bench/profile.py perf|strace|callgrind [--peer espd] [--seconds 10]
+Usage: tools/bench/profile.py perf|strace|callgrind [--peer espd] [--job h1] [--seconds 10]
        (after tools/bench/run has built build-release/espd)
 """
 
@@ -29,8 +29,17 @@ from environment import SOURCE_ROOT, Environment  # noqa: E402
 from peers import PEERS  # noqa: E402
 
 
+JOB = "h1"  # set from --job
+
+
 def load(env, peer, seconds, connections):
-    values, problems = jobs.http1_keepalive(env, peer, seconds, connections)
+    """The profiled job; values["requests"] is what costs are divided by."""
+    if JOB == "h1":
+        values, problems = jobs.http1_keepalive(env, peer, seconds, connections)
+    else:  # full handshakes, one request each
+        values, problems = jobs.handshakes(env, peer, "ec" if JOB == "hs_ecdsa" else "rsa", seconds, connections)
+        values["requests"] = values.get("completed", 0)
+        values["req_per_s"] = values.get("per_s", 0)
     if problems:
         raise SystemExit("load run failed: %s" % problems)
     return values
@@ -39,7 +48,8 @@ def load(env, peer, seconds, connections):
 def run_perf(env, peer, args, out):
     data = out / ("perf-%s.data" % peer.name)
     record = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-o", str(data),
-                               "-p", str(peer.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               "-p", ",".join(str(p) for p in procstat.process_tree(peer.pid))],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(0.5)
     values = load(env, peer, args.seconds, args.connections)
     record.send_signal(2)
@@ -80,15 +90,17 @@ ALLOCATORS = {"malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc"}
 
 
 def callgrind_calls(path, names):
-    """Calls into the functions named `names`, summed over every call site of a callgrind file."""
+    """Calls into the functions named `names`, summed over every call site of a callgrind file.
+    Names are compressed: "(id) name" the first time an id appears (as fn= or cfn=), "(id)" after."""
     ids, total, target = {}, 0, None
-    with open(path) as f:
+    with open(path, errors="replace") as f:
         for line in f:
-            if line.startswith("cfn="):
-                match = re.match(r"cfn=\((\d+)\)(?: (.*))?", line.strip())
-                if match.group(2):
-                    ids[match.group(1)] = match.group(2)
-                target = ids.get(match.group(1))
+            match = re.match(r"(c?fn)=\((\d+)\)(?: (.*))?", line.strip())
+            if match:
+                if match.group(3):
+                    ids[match.group(2)] = match.group(3)
+                if match.group(1) == "cfn":
+                    target = ids.get(match.group(2))
             elif line.startswith("calls=") and target in names:
                 total += int(line.split("=", 1)[1].split()[0])
     return total
@@ -96,31 +108,41 @@ def callgrind_calls(path, names):
 
 def run_callgrind(env, args, out):
     """Instructions and heap allocations per request: independent of the machine's load."""
-    peer = PEERS["espd"](env, args.workers)
+    peer = PEERS[args.peer](env, args.workers)
     peer.extra_env = preload_env(args)
-    data = out / "callgrind-espd.out"
-    for old in out.glob("callgrind-espd.out*"):
+    prefix = "callgrind-%s" % peer.name
+    for old in out.glob(prefix + ".*"):
         old.unlink()
-    peer.argv = lambda: ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=%s" % data,
-                         str(env.espd_binary), "--config", str(peer.config_path)]
+    original = peer.argv
+    peer.argv = lambda: ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--trace-children=yes",
+                         "--callgrind-out-file=%s" % (out / (prefix + ".%p.out")), *original()]
+
+    def control(pids, *command):
+        for pid in pids:
+            subprocess.run(["callgrind_control", *command, str(pid)], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+
     with peer:
         jobs.http1_keepalive(env, peer, 2, args.connections)  # warm: handshakes, pools, buffers
-        subprocess.run(["callgrind_control", "-i", "on", str(peer.pid)], check=True, stdout=subprocess.DEVNULL)
+        pids = procstat.process_tree(peer.pid)  # nginx and nghttpx: a master and a worker
+        control(pids, "-i", "on")
         values = load(env, peer, args.seconds, args.connections)
-        subprocess.run(["callgrind_control", "-d", str(peer.pid)], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["callgrind_control", "-i", "off", str(peer.pid)], check=True, stdout=subprocess.DEVNULL)
-    dumps = sorted(out.glob("callgrind-espd.out.*"), key=lambda p: p.stat().st_mtime)
-    dump = dumps[0]  # the explicit dump, not the one written at exit
+        control(pids, "-d")
+        control(pids, "-i", "off")
+    # The explicit dumps (not the files written at exit), one per process.
+    dumps = [p for p in out.glob(prefix + ".*.out.*") if "Trigger: dump" in p.read_text(errors="replace")[:2000]]
     requests = values["requests"]
-    text = dump.read_text(errors="replace")
-    instructions = int(re.search(r"^(?:summary|totals): (\d+)", text, re.M).group(1))
-    allocations = callgrind_calls(dump, ALLOCATORS)
-    print("requests: %d; instructions per request: %.0f; heap allocations per request: %.2f" % (
-        requests, instructions / requests, allocations / requests))
+    totals = {p: int(re.search(r"^(?:summary|totals): (\d+)", p.read_text(errors="replace"), re.M).group(1))
+              for p in dumps}
+    instructions = sum(totals.values())
+    allocations = sum(callgrind_calls(p, ALLOCATORS) for p in dumps)
+    print("%s: requests: %d; instructions per request: %.0f; heap allocations per request: %.2f" % (
+        peer.name, requests, instructions / requests, allocations / requests))
+    busiest = max(totals, key=totals.get)
     for inclusive in ("no", "yes"):
-        annotate = subprocess.run(["callgrind_annotate", "--inclusive=%s" % inclusive, "--threshold=95", str(dump)],
+        annotate = subprocess.run(["callgrind_annotate", "--inclusive=%s" % inclusive, "--threshold=95", str(busiest)],
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
-        name = "callgrind-%s.txt" % ("inclusive" if inclusive == "yes" else "self")
+        name = "%s-%s.txt" % (prefix, "inclusive" if inclusive == "yes" else "self")
         (out / name).write_text(annotate)
         print("--- %s (Ir per request, function)" % name)
         shown = 0
@@ -145,9 +167,13 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--job", default="h1", choices=["h1", "hs_ecdsa", "hs_rsa"],
+                        help="h1: HTTP/1.1 keep-alive (figure 1); hs_*: full handshakes (figure 3)")
     parser.add_argument("--preload", help="a shared object preloaded into the proxy (experiments: what a "
                                           "change would gain, measured before the change is made)")
     args = parser.parse_args()
+    global JOB
+    JOB = args.job
     env = Environment(args.workdir, args.espd, None)
     env.prepare()
     out = Path(args.workdir).resolve() / "profile"

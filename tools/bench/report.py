@@ -23,6 +23,20 @@ ROWS = [
     ("upload_rss_mib", "   RSS growth, MiB", "upload", "rss_growth", 1 / 1048576, "lower"),
 ]
 
+# How close each proxy gets to what one core can do at most (figure 7): work per CPU-second of
+# the proxy (so that a shared machine matters less) as a percentage of the openssl speed ceiling.
+# (key, label, figure, numerator field, ceiling key)
+CEILING_ROWS = [
+    ("hs_ecdsa_ceiling_pct", "7. ECDSA handshakes per CPU-second, % of ceiling", "hs_ecdsa", "completed",
+     "handshake_ceiling_ecdsa_per_s"),
+    ("hs_rsa_ceiling_pct", "   RSA handshakes per CPU-second, % of ceiling", "hs_rsa", "completed",
+     "handshake_ceiling_rsa_per_s"),
+    ("download_ceiling_pct", "   download bytes per CPU-second, % of ceiling", "download", "bytes",
+     "proxy_bulk_ceiling_bytes_per_s"),
+    ("upload_ceiling_pct", "   upload bytes per CPU-second, % of ceiling", "upload", "bytes",
+     "proxy_bulk_ceiling_bytes_per_s"),
+]
+
 # The issue's targets: espd against the best peer (or a named one), and absolute bounds.
 TARGETS = [
     ("h1_cpu_us", "<=", 0.75, "haproxy", "CPU per HTTP/1.1 request <= 0.75 x HAProxy's"),
@@ -51,7 +65,7 @@ def median_values(rounds):
     return {name: statistics.median(values) for name, values in fields.items()}
 
 
-def summarize(peers):
+def summarize(peers, ceiling):
     """peers: name -> {"figures": {figure: [round dicts]}, "problems": {figure: [..]}}.
     Returns name -> {row key: value or None or "n/a" or "invalid"}."""
     summary = {}
@@ -66,6 +80,13 @@ def summarize(peers):
             else:
                 median = median_values(rounds).get(field)
                 values[key] = None if median is None else median * scale
+        for key, _label, figure, field, ceiling_key in CEILING_ROWS:
+            rounds = data["figures"].get(figure, [])
+            per_cpu = [r[field] / r["proxy_cpu_s"] for r in rounds if r.get("proxy_cpu_s") and field in r]
+            if data["problems"].get(figure):
+                values[key] = "invalid"
+            elif per_cpu and ceiling.get(ceiling_key):
+                values[key] = statistics.median(per_cpu) / ceiling[ceiling_key] * 100
         summary[name] = values
     return summary
 
@@ -91,8 +112,10 @@ def table(summary, order):
     others = [p for p in order if p != "espd"]
     header = ["figure"] + order + ["espd/%s" % p for p in others if "espd" in order]
     lines = [header]
-    for key, label, *_rest, better in ROWS:
-        row = [label + ("" if better is None else (" (+)" if better == "higher" else " (-)"))]
+    rows = [(key, label, better) for key, label, *_rest, better in ROWS]
+    rows += [(key, label, "higher") for key, label, *_rest in CEILING_ROWS]
+    for key, label, better in rows:
+        row = [label + {"higher": " (+)", "lower": " (-)", None: ""}[better]]
         row += [_format(summary[p].get(key)) for p in order]
         if "espd" in order:
             for p in others:
