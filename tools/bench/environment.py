@@ -86,6 +86,18 @@ def wait_for_port(address, port, timeout, process=None):
     raise TimeoutError("nothing listens on %s:%d after %.0f s" % (address, port, timeout))
 
 
+def stop_process(process, timeout=20):
+    """SIGTERM, then SIGKILL if it is still there after `timeout` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class Environment:
     def __init__(self, workdir, espd_binary, big_file_bytes):
         self.workdir = Path(workdir).resolve()
@@ -169,11 +181,5 @@ class Environment:
         wait_for_port("127.0.0.3", self.port_b, 15, self.real_servers)
 
     def stop_real_servers(self):
-        if self.real_servers and self.real_servers.poll() is None:
-            self.real_servers.terminate()
-            try:
-                self.real_servers.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.real_servers.kill()
-                self.real_servers.wait()
+        stop_process(self.real_servers)
         self.real_servers = None

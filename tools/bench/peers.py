@@ -3,11 +3,10 @@ tools/bench/configs, started pinned to the proxy CPU and stopped again."""
 
 import json
 import os
-import signal
 import subprocess
 import time
 
-from environment import ALLOWED_HOSTS, wait_for_port, render
+from environment import ALLOWED_HOSTS, render, stop_process, wait_for_port
 from tests.support.ports import free_port
 
 
@@ -86,15 +85,7 @@ class Peer:
             return ""
 
     def stop(self):
-        if not self.process:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.process = None
 
     def __enter__(self):

@@ -110,7 +110,7 @@ def run_callgrind(env, args, out):
     """Instructions and heap allocations per request: independent of the machine's load."""
     peer = PEERS[args.peer](env, args.workers)
     peer.extra_env = preload_env(args)
-    prefix = "callgrind-%s" % peer.name
+    prefix = "callgrind-%s-%s" % (peer.name, JOB)
     for old in out.glob(prefix + ".*"):
         old.unlink()
     original = peer.argv
