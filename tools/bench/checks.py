@@ -3,7 +3,9 @@
 forwarding headers, the front certificate, and MS-WSMAN persistence where the peer has it."""
 
 import re
+import subprocess
 
+import jobs
 from environment import REFUSED_HOST, REQUEST_HOST
 from tests.support.clients import HttpClient
 
@@ -35,6 +37,10 @@ def check_peer(env, peer):
         if 200 <= refused.status < 300 or refused.body == expected:
             problems.append("host %s was not refused (status %d)" % (REFUSED_HOST, refused.status))
 
+    h2_facts, h2_problems = check_http2(env, peer, expected)
+    facts.update(h2_facts)
+    problems += h2_problems
+
     match = re.match(r"MS-WSMAN=([^;]*)", cookie)
     facts["persistence_cookie"] = bool(match)
     if peer.has_cookie_persistence:
@@ -50,4 +56,26 @@ def check_peer(env, peer):
             facts["persistent_server"] = sorted(s for s in servers if s)
             if len(servers) != 1 or None in servers:
                 problems.append("MS-WSMAN cookie did not keep the real server: %s" % sorted(map(str, servers)))
+    return facts, problems
+
+
+def check_http2(env, peer, expected):
+    """Over HTTP/2 (when the proxy negotiates it): the same answer, and the refused host."""
+    if jobs.negotiated_alpn(peer.port) != "h2":
+        return {"http2": False}, []
+    facts, problems = {"http2": True}, []
+    for host, wanted in ((REQUEST_HOST, "the 1 KiB file"), (REFUSED_HOST, "a refusal")):
+        body = env.run / "check-h2.bin"
+        out = subprocess.run(["curl", "-sS", "--http2", "--cacert", str(env.pki / "root-ca.pem"),
+                              "--connect-to", "%s:%d:127.0.0.1:%d" % (host, peer.port, peer.port),
+                              "-o", str(body), "-w", "%{http_version} %{http_code}",
+                              "https://%s:%d/1k" % (host, peer.port)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+        version, _, status = out.stdout.partition(" ")
+        content = body.read_bytes() if body.exists() else b""
+        ok = version == "2" and (status == "200" and content == expected if host == REQUEST_HOST
+                                 else not status.startswith("2") and content != expected)
+        if not ok:
+            problems.append("HTTP/2 %s: wanted %s, got HTTP/%s status %s, %d bytes %s" % (
+                host, wanted, version, status, len(content), out.stderr.strip()[-200:]))
     return facts, problems
