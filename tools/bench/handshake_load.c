@@ -248,11 +248,13 @@ int main(int argc, char** argv) {
 
   int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   struct slot* slots = calloc((size_t)concurrency, sizeof(struct slot));
-  for (int i = 0; i < concurrency; ++i) slots[i].fd = -1;
+  for (int i = 0; i < concurrency; ++i)
+    slots[i].fd = -1;
 
   double start = now_s();
   double deadline = start + seconds;
-  for (int i = 0; i < concurrency; ++i) slot_open(epoll_fd, ctx, &slots[i]);
+  for (int i = 0; i < concurrency; ++i)
+    slot_open(epoll_fd, ctx, &slots[i]);
   struct epoll_event events[256];
   for (;;) {
     double now = now_s();
@@ -270,10 +272,11 @@ int main(int argc, char** argv) {
     if (g.errors > 1000 && g.completed == 0) break;
   }
   double elapsed = now_s() - start;
-  for (int i = 0; i < concurrency; ++i) slot_close(&slots[i]);
-  printf("{\"completed\": %ld, \"ok\": %ld, \"status_other\": %ld, \"errors\": %ld, "
-         "\"resumed\": %ld, \"wrong_key\": %ld, \"seconds\": %.3f, \"first_error\": \"%s\"}\n",
-         g.completed, g.ok, g.status_other, g.errors, g.resumed, g.wrong_key, elapsed,
-         g.first_error);
+  for (int i = 0; i < concurrency; ++i)
+    slot_close(&slots[i]);
+  printf(
+      "{\"completed\": %ld, \"ok\": %ld, \"status_other\": %ld, \"errors\": %ld, "
+      "\"resumed\": %ld, \"wrong_key\": %ld, \"seconds\": %.3f, \"first_error\": \"%s\"}\n",
+      g.completed, g.ok, g.status_other, g.errors, g.resumed, g.wrong_key, elapsed, g.first_error);
   return 0;
 }
