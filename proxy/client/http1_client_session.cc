@@ -204,10 +204,11 @@ void Http1ClientSession::begin_request(const http1::RequestHead& head) {
       exchange::ClientFacts{conn_.peer(), conn_.tls()}, access_ ? &access_->request : nullptr);
   conn_.input().consume(head_bytes);
   if (!dispatch.exchange) {
-    // An unread request body cannot be skipped safely: close after answering.
+    // An unread request body cannot be skipped safely: close after answering. A 400 closes
+    // too: a client that sends malformed requests gets no second try on the same connection.
     state_ = State::kForwarding;
     respond_locally(dispatch.status, dispatch.body, dispatch.extra_fields,
-                    close_after_response_ || !request_done_);
+                    close_after_response_ || !request_done_ || dispatch.status == 400);
     return;
   }
   exchange_ = dispatch.exchange;

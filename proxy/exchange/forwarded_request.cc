@@ -1,6 +1,8 @@
 // Writing the HTTP/1.1 request head that goes to the real server.
 #include "proxy/exchange/forwarded_request.h"
 
+#include <string>
+
 namespace espd::exchange {
 
 void write_forwarded_request(BufferPool& pool, IoBuffer& out, const http1::RequestHead& head,
@@ -17,10 +19,17 @@ void write_forwarded_request(BufferPool& pool, IoBuffer& out, const http1::Reque
   bool has_host = false;
   for (const http1::Header& field : head.headers) {
     if (http1::is_hop_by_hop(field.name)) continue;
-    if (options.x_forwarded_for && http1::iequals(field.name, "x-forwarded-for")) continue;
-    if (options.x_forwarded_proto && http1::iequals(field.name, "x-forwarded-proto")) continue;
+    // Rewritten below in canonical form ("05" becomes "5").
+    if (http1::iequals(field.name, "content-length")) continue;
+    // espd sets these; a client's value, or its "X_Forwarded_For" lookalike that an IIS server
+    // variable would merge with it, never reaches the real server.
+    if (options.x_forwarded_for && http1::iequals_as_server_variable(field.name, "x-forwarded-for"))
+      continue;
+    if (options.x_forwarded_proto &&
+        http1::iequals_as_server_variable(field.name, "x-forwarded-proto"))
+      continue;
     if (http1::listed_in_connection(head.headers, field.name) &&
-        !http1::iequals(field.name, "host") && !http1::iequals(field.name, "content-length")) {
+        !http1::iequals(field.name, "host")) {
       continue;
     }
     if (http1::iequals(field.name, "host")) has_host = true;
@@ -36,6 +45,11 @@ void write_forwarded_request(BufferPool& pool, IoBuffer& out, const http1::Reque
   }
   if (head.body.kind == http1::BodyKind::kChunked)
     out.append(pool, "Transfer-Encoding: chunked\r\n");
+  if (head.body.kind == http1::BodyKind::kContentLength) {
+    out.append(pool, "Content-Length: ");
+    out.append(pool, std::to_string(head.body.content_length));
+    out.append(pool, "\r\n");
+  }
   if (options.x_forwarded_for) {
     out.append(pool, "X-Forwarded-For: ");
     out.append(pool, options.client_ip);

@@ -57,6 +57,8 @@ const char* error_reason(ParseError error) {
       return "chunk_line_too_long";
     case ParseError::kTrailersTooLarge:
       return "trailers_too_large";
+    case ParseError::kFramingFieldLookalike:
+      return "framing_field_lookalike";
   }
   return "unknown";
 }
@@ -80,6 +82,18 @@ bool iequals(std::string_view a, std::string_view b) {
   for (size_t i = 0; i < a.size(); ++i) {
     unsigned char x = static_cast<unsigned char>(a[i]);
     unsigned char y = static_cast<unsigned char>(b[i]);
+    if (x >= 'A' && x <= 'Z') x += 32;
+    if (y >= 'A' && y <= 'Z') y += 32;
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool iequals_as_server_variable(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    unsigned char x = static_cast<unsigned char>(a[i] == '_' ? '-' : a[i]);
+    unsigned char y = static_cast<unsigned char>(b[i] == '_' ? '-' : b[i]);
     if (x >= 'A' && x <= 'Z') x += 32;
     if (y >= 'A' && y <= 'Z') y += 32;
     if (x != y) return false;

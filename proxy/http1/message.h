@@ -77,6 +77,7 @@ enum class ParseError : uint8_t {
   kBadChunkFraming,
   kChunkLineTooLong,
   kTrailersTooLarge,
+  kFramingFieldLookalike,  // "Content_Length", "Transfer_Encoding"
 };
 
 const char* error_reason(ParseError error);       // stable snake_case name for logs
@@ -84,6 +85,9 @@ uint16_t request_error_status(ParseError error);  // 400, 414, 431 or 505
 
 // ASCII case-insensitive equality (header names, tokens).
 bool iequals(std::string_view a, std::string_view b);
+// Like iequals, but "_" also equals "-": the names a CGI-style server variable (IIS, PHP) merges,
+// so "X_Forwarded_For" arrives as HTTP_X_FORWARDED_FOR just like "X-Forwarded-For".
+bool iequals_as_server_variable(std::string_view a, std::string_view b);
 
 // True for the fields a proxy must not forward (RFC 9110 7.6.1): Connection, Keep-Alive,
 // Proxy-Connection, TE, Transfer-Encoding, Upgrade, Proxy-Authenticate, Proxy-Authorization.

@@ -144,6 +144,11 @@ ParseStatus RequestParser::parse(std::string_view data, RequestHead& head) {
           });
         } else if (name.size() == 6 && iequals(name, "expect")) {
           if (iequals(field.value, "100-continue")) head.expect_continue = true;
+        } else if (iequals_as_server_variable(name, "content-length") ||
+                   iequals_as_server_variable(name, "transfer-encoding")) {
+          // A server that reads its framing through server variables would see a second
+          // Content-Length or Transfer-Encoding where espd sees an unknown field.
+          return ParseError::kFramingFieldLookalike;
         }
         return ParseError::kNone;
       });

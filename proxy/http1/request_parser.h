@@ -27,7 +27,9 @@ enum class ParseStatus : uint8_t { kIncomplete, kComplete, kError };
 // characters in method or field names, a missing Host in HTTP/1.1, several Host fields, both
 // Content-Length and Transfer-Encoding, an invalid, signed, or repeated Content-Length (also
 // "5, 5"), a Transfer-Encoding whose final coding is not "chunked" or which lists an unknown
-// coding, HTTP versions other than 1.0 and 1.1. Leading empty lines before the request line
+// coding, "Content_Length" and "Transfer_Encoding" (the same field to a server that reads CGI-style
+// variables), HTTP versions other than 1.0 and 1.1. "Content-Length: 05" is valid (1*DIGIT) and
+// means 5; it is forwarded as "5". Leading empty lines before the request line
 // (RFC 9112 2.2) are skipped, at most a few.
 class RequestParser {
  public:

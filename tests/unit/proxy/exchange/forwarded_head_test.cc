@@ -36,17 +36,46 @@ TEST_CASE("hop-by-hop fields are dropped, Host kept, X-Forwarded-* replaced") {
                        {"Content-Length", "4"},
                        {"Cookie", "MS-WSMAN=abc"}});
   head.body.kind = http1::BodyKind::kContentLength;
+  head.body.content_length = 4;
   ForwardingOptions options;
   options.client_ip = "192.0.2.7";
   write_forwarded_request(pool, out, head, head.path, head.query, options);
   CHECK(out.readable() ==
         "POST /abs/handler?x=1 HTTP/1.1\r\n"
         "Host: ws-ext.mycloud.ag\r\n"
-        "Content-Length: 4\r\n"
         "Cookie: MS-WSMAN=abc\r\n"
+        "Content-Length: 4\r\n"
         "X-Forwarded-For: 192.0.2.7\r\n"
         "X-Forwarded-Proto: https\r\n"
         "\r\n");
+}
+
+TEST_CASE("Content-Length is forwarded in canonical form, whatever the client wrote") {
+  BufferPool pool;
+  IoBuffer out;
+  auto head = request({{"Host", "meet.mycloud.ag"}, {"Content-Length", "0005"}});
+  head.body.kind = http1::BodyKind::kContentLength;
+  head.body.content_length = 5;
+  ForwardingOptions options;
+  options.x_forwarded_for = false;
+  options.x_forwarded_proto = false;
+  write_forwarded_request(pool, out, head, "/", "", options);
+  CHECK(out.readable() == "POST / HTTP/1.1\r\nHost: meet.mycloud.ag\r\nContent-Length: 5\r\n\r\n");
+}
+
+TEST_CASE("lookalikes of X-Forwarded-* (X_Forwarded_For) are dropped with the originals") {
+  BufferPool pool;
+  IoBuffer out;
+  auto head = request({{"Host", "meet.mycloud.ag"},
+                       {"X_Forwarded_For", "6.6.6.6"},
+                       {"x_forwarded-PROTO", "http"},
+                       {"X_Custom_Name", "kept"}});
+  ForwardingOptions options;
+  options.client_ip = "192.0.2.7";
+  write_forwarded_request(pool, out, head, "/", "", options);
+  CHECK(out.readable() ==
+        "POST / HTTP/1.1\r\nHost: meet.mycloud.ag\r\nX_Custom_Name: kept\r\n"
+        "X-Forwarded-For: 192.0.2.7\r\nX-Forwarded-Proto: https\r\n\r\n");
 }
 
 TEST_CASE("a chunked request is announced as chunked; forwarding headers can be off") {

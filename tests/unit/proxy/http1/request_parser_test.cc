@@ -207,6 +207,33 @@ TEST_CASE("smuggling: Transfer-Encoding other than a single chunked") {
         ParseError::kBadHeaderName);
 }
 
+TEST_CASE("smuggling: underscore lookalikes of the framing fields are refused") {
+  for (const char* line : {"Content_Length: 5", "content_length: 5", "Transfer_Encoding: chunked",
+                           "TRANSFER_ENCODING: chunked", "Transfer-Encoding_: x"}) {
+    INFO(line);
+    std::string text = std::string("POST / HTTP/1.1\r\nHost: a\r\n") + line + "\r\n\r\n";
+    Parsed parsed = parse(text);
+    if (std::string_view(line).find("Encoding_") != std::string_view::npos) {
+      CHECK(parsed.status == ParseStatus::kComplete);  // not the same name: an unknown field
+    } else {
+      REQUIRE(parsed.status == ParseStatus::kError);
+      CHECK(parsed.error == ParseError::kFramingFieldLookalike);
+    }
+  }
+  CHECK(std::string(error_reason(ParseError::kFramingFieldLookalike)) == "framing_field_lookalike");
+  CHECK(request_error_status(ParseError::kFramingFieldLookalike) == 400);
+}
+
+TEST_CASE("smuggling: a Content-Length with leading zeros is the decimal number (RFC 9110 8.6)") {
+  Parsed parsed = parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 05\r\n\r\n");
+  REQUIRE(parsed.status == ParseStatus::kComplete);
+  CHECK(parsed.head.body.kind == BodyKind::kContentLength);
+  CHECK(parsed.head.body.content_length == 5);  // not octal; forwarded as "5"
+  Parsed zeros = parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0000000000000000010\r\n\r\n");
+  REQUIRE(zeros.status == ParseStatus::kComplete);
+  CHECK(zeros.head.body.content_length == 10);
+}
+
 TEST_CASE("obs-fold is refused") {
   CHECK(error_of("GET / HTTP/1.1\r\nHost: a\r\nX-A: one\r\n two\r\n\r\n") == ParseError::kObsFold);
   CHECK(error_of("GET / HTTP/1.1\r\nHost: a\r\nX-A: one\r\n\ttwo\r\n\r\n") == ParseError::kObsFold);
