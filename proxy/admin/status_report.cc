@@ -123,6 +123,7 @@ json status_document(const runtime::Snapshot& snapshot) {
     services[service->name] = {{"listen", service->listen.to_string()},
                                {"tls", service->tls != nullptr},
                                {"connections", state.connections.load()},
+                               {"connections_refused", state.connections_refused.load()},
                                {"requests", responses},
                                {"certificates", certificates},
                                {"pools", pools}};
@@ -152,6 +153,12 @@ std::string prometheus_metrics(const runtime::Snapshot& snapshot) {
   for (const auto& s : snapshot.services) {
     out << "espd_client_connections_total{virtual_service=\"" << label(s->name) << "\"} "
         << s->state->connections_total.load() << "\n";
+  }
+  help("espd_client_connections_refused_total", "counter",
+       "Client connections refused by max_connections or max_connections_per_client.");
+  for (const auto& s : snapshot.services) {
+    out << "espd_client_connections_refused_total{virtual_service=\"" << label(s->name) << "\"} "
+        << s->state->connections_refused.load() << "\n";
   }
   help("espd_responses_total", "counter", "Responses sent, by status class.");
   for (const auto& s : snapshot.services) {

@@ -23,8 +23,6 @@ ClientConnection::ClientConnection(runtime::Worker& worker, int fd, const net::S
       peer_(peer),
       transport_(fd, nullptr) {
   worker_.add_connection(this);
-  service_.state->connections.fetch_add(1, std::memory_order_relaxed);
-  service_.state->connections_total.fetch_add(1, std::memory_order_relaxed);
   io_.init(worker.base(), worker.ready_queue(), fd, &ClientConnection::on_event, this);
   timer_.init(worker.base(), &ClientConnection::on_timer, this);
 }
@@ -212,7 +210,6 @@ void ClientConnection::close() {
   transport_.close();
   input_.reset();
   output_.reset();
-  service_.state->connections.fetch_sub(1, std::memory_order_relaxed);
   worker_.remove_connection(this);
   worker_.release_snapshot(snapshot_);
   worker_.defer_delete(this);
@@ -231,8 +228,10 @@ void ClientConnection::shutdown_gracefully() {
 namespace espd::runtime {
 
 void start_client_connection(Worker& worker, int fd, const net::SocketAddress& peer,
-                             const VirtualService& service, SnapshotUse* snapshot) {
+                             const VirtualService& service, SnapshotUse* snapshot,
+                             Admission admission) {
   auto* connection = new client::ClientConnection(worker, fd, peer, service, snapshot);
+  connection->admission = std::move(admission);
   connection->start();
 }
 

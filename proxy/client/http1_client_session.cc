@@ -8,6 +8,9 @@
 namespace espd::client {
 namespace {
 
+// Pipelined requests handled in one turn of the loop before the connection yields to others.
+constexpr uint32_t kRequestsPerTurn = 64;
+
 http1::RequestLimits request_limits(const config::LimitsConfig& limits) {
   http1::RequestLimits result;
   result.max_head_bytes = limits.max_header_bytes;
@@ -42,9 +45,14 @@ void Http1ClientSession::finish_exchange() {
   exchange_ = nullptr;
 }
 
+bool Http1ClientSession::output_backed_up() const {
+  return conn_.output().queued() >= BufferPool::kBlockSize;
+}
+
 bool Http1ClientSession::wants_input() const {
   switch (state_) {
     case State::kIdle:
+      return !output_backed_up() && requests_this_turn_ < kRequestsPerTurn;
     case State::kHead:
       return true;
     case State::kForwarding:
@@ -76,9 +84,14 @@ bool Http1ClientSession::make_room() {
 }
 
 void Http1ClientSession::on_readable() {
+  requests_this_turn_ = 0;
   // A pipelined request may already wait in the buffer (the read was scheduled for it).
   if (!conn_.input().empty()) process_input();
   while (!conn_.closed()) {
+    if (state_ == State::kIdle && requests_this_turn_ >= kRequestsPerTurn) {
+      conn_.schedule_read();  // the rest of the pipeline on the next turn, after the others
+      return;
+    }
     if (!wants_input() || !make_room()) {
       conn_.want_read(false);
       return;
@@ -90,6 +103,9 @@ void Http1ClientSession::on_readable() {
       case net::IoStatus::kOk:
         in.commit(result.bytes);
         conn_.count_read(result.bytes);
+        if (state_ == State::kForwarding && !request_done_) {
+          body_pace_.count(result.bytes, conn_.now_ms());
+        }
         process_input();
         continue;
       case net::IoStatus::kWantRead:
@@ -143,7 +159,7 @@ void Http1ClientSession::process_input() {
   while (!conn_.closed()) {
     switch (state_) {
       case State::kIdle:
-        if (in.empty()) return;
+        if (in.empty() || output_backed_up() || requests_this_turn_ >= kRequestsPerTurn) return;
         state_ = State::kHead;
         conn_.arm_timer_ms(uint64_t{limits_.header_timeout_s} * 1000);
         [[fallthrough]];
@@ -171,6 +187,7 @@ void Http1ClientSession::process_input() {
 }
 
 void Http1ClientSession::begin_request(const http1::RequestHead& head) {
+  ++requests_this_turn_;
   size_t head_bytes = parser_.consumed();
   version_minor_ = head.version_minor;
   head_request_ = head.method == "HEAD";
@@ -221,7 +238,40 @@ void Http1ClientSession::begin_request(const http1::RequestHead& head) {
   if (request_done_) {
     exchange_->end_request_body();
   } else {
+    body_pace_ =
+        RequestBodyPace(uint64_t{limits_.body_timeout_s} * 1000, limits_.min_body_rate_bytes_s);
+    body_pace_.restart(conn_.now_ms());
+    arm_body_timer();
     forward_request_body();
+  }
+}
+
+void Http1ClientSession::arm_body_timer() {
+  uint64_t next = body_pace_.next_check_ms();
+  uint64_t now = conn_.now_ms();
+  conn_.arm_timer_ms(next > now ? next - now : 0);
+}
+
+void Http1ClientSession::check_body_pace() {
+  // Once the response has started the client may stop sending (RFC 9110 15.5): the exchange's
+  // idle timeout governs from then on.
+  if (request_done_ || response_started_ || !exchange_) return;
+  if (request_pending_.active) {
+    // espd is not reading: the real server is not taking the body. Not the client's fault.
+    body_pace_.restart(conn_.now_ms());
+    arm_body_timer();
+    return;
+  }
+  switch (body_pace_.check(conn_.now_ms())) {
+    case RequestBodyPace::Verdict::kOk:
+      arm_body_timer();
+      return;
+    case RequestBodyPace::Verdict::kStalled:
+      reject_request(408, "body_timeout", "Request Timeout: the request body stalled\n");
+      return;
+    case RequestBodyPace::Verdict::kTooSlow:
+      reject_request(408, "body_too_slow", "Request Timeout: the request body is too slow\n");
+      return;
   }
 }
 
@@ -283,8 +333,13 @@ void Http1ClientSession::forward_request_body() {
 
 void Http1ClientSession::on_request_body_drained() {
   if (state_ != State::kForwarding || request_done_ || conn_.closed()) return;
+  bool was_blocked = request_pending_.active;
   forward_request_body();
   if (conn_.closed() || request_pending_.active) return;
+  if (was_blocked && !request_done_) {
+    body_pace_.restart(conn_.now_ms());  // reading resumes: the client's clock starts again
+    arm_body_timer();
+  }
   conn_.want_read(true);
   // Bytes may already wait in the buffer or inside OpenSSL: no socket event would announce them.
   if (!conn_.input().empty() || conn_.transport().has_pending()) conn_.schedule_read();
@@ -346,6 +401,10 @@ void Http1ClientSession::next_request() {
 void Http1ClientSession::on_interim_response(const http1::ResponseHead& head) {
   // 100 Continue and friends mean nothing to an HTTP/1.0 client.
   if (version_minor_ == 0) return;
+  if (!request_done_) {
+    body_pace_.restart(conn_.now_ms());  // a client that waited for 100 Continue sends now
+    arm_body_timer();
+  }
   exchange::write_forwarded_response(conn_.buffers(), conn_.output().buffer(), head,
                                      exchange::ClientFraming::kNone, false, {});
   conn_.schedule_flush();
@@ -441,6 +500,11 @@ void Http1ClientSession::on_writable() {
     response_blocked_ = false;
     exchange_->resume_response();
   }
+  if (status == net::FlushStatus::kDone && state_ == State::kIdle) {
+    // Answers were backed up: the pipelined requests that waited for them can go on.
+    conn_.want_read(true);
+    if (!conn_.input().empty() || conn_.transport().has_pending()) conn_.schedule_read();
+  }
 }
 
 void Http1ClientSession::on_timer() {
@@ -452,6 +516,8 @@ void Http1ClientSession::on_timer() {
       reject_request(408, "header_timeout", "Request Timeout\n");
       return;
     case State::kForwarding:
+      check_body_pace();
+      return;
     case State::kClosing:
       return;
   }

@@ -8,6 +8,7 @@
 
 #include "proxy/client/client_connection.h"
 #include "proxy/client/client_session.h"
+#include "proxy/client/request_body_pace.h"
 #include "proxy/esp/esp_log.h"
 #include "proxy/exchange/exchange.h"
 #include "proxy/exchange/exchange_client.h"
@@ -48,6 +49,9 @@ class Http1ClientSession final : public ClientSession, public exchange::Exchange
   };
 
   bool wants_input() const;
+  // Answers not yet written to a client that does not read: no further pipelined request is
+  // parsed until they are, so a pipeline of local answers (403, 301) cannot grow memory.
+  bool output_backed_up() const;
   bool make_room();
   void process_input();
   void begin_request(const http1::RequestHead& head);
@@ -58,6 +62,9 @@ class Http1ClientSession final : public ClientSession, public exchange::Exchange
   void finish_exchange();
   void next_request();
   void on_client_gone();
+  // Slowloris on bodies: the body timer, and what it does when it fires.
+  void arm_body_timer();
+  void check_body_pace();
   // Counts the request in the service's metrics and writes its access record (if that stream is
   // on); once per request.
   void finish_access_record(uint16_t status);
@@ -68,6 +75,7 @@ class Http1ClientSession final : public ClientSession, public exchange::Exchange
   http1::ChunkedDecoder request_chunked_;
   exchange::Exchange* exchange_ = nullptr;
   exchange::PendingBody request_pending_;
+  RequestBodyPace body_pace_;
   std::unique_ptr<esp::AccessRecord> access_;  // only while a request runs, only when logged
   uint64_t request_started_ms_ = 0;            // 0: no request to account for
   uint64_t duration_ms_ = 0;
@@ -76,6 +84,7 @@ class Http1ClientSession final : public ClientSession, public exchange::Exchange
   uint16_t response_status_ = 0;
   uint64_t request_remaining_ = 0;
   uint64_t request_body_bytes_ = 0;
+  uint32_t requests_this_turn_ = 0;  // pipelined requests started in this readable callback
   State state_ = State::kIdle;
   http1::BodyKind request_body_ = http1::BodyKind::kNone;
   exchange::ClientFraming framing_ = exchange::ClientFraming::kNone;

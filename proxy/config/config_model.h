@@ -147,6 +147,8 @@ struct LimitsConfig {
   uint32_t max_target_bytes = 8192;         // request-target (path and query); longer: 414
   uint64_t max_request_body_bytes = 0;      // 0: unlimited
   uint32_t header_timeout_s = 20;           // first byte of a request to the end of its head
+  uint32_t body_timeout_s = 60;             // a request body without a byte for this long: 408
+  uint32_t min_body_rate_bytes_s = 240;     // a body slower than this over body_timeout_s: 408
   uint32_t connect_timeout_s = 5;           // TCP + TLS toward a real server
   uint32_t max_connections = 0;             // per listener, all workers; 0: unlimited
   uint32_t max_connections_per_client = 0;  // per client address; 0: unlimited

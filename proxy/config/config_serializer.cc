@@ -93,6 +93,8 @@ json service_json(const VirtualServiceConfig& vs) {
                    {"max_target_bytes", l.max_target_bytes},
                    {"max_request_body_bytes", l.max_request_body_bytes},
                    {"header_timeout_s", l.header_timeout_s},
+                   {"body_timeout_s", l.body_timeout_s},
+                   {"min_body_rate_bytes_s", l.min_body_rate_bytes_s},
                    {"connect_timeout_s", l.connect_timeout_s},
                    {"max_connections", l.max_connections},
                    {"max_connections_per_client", l.max_connections_per_client},

@@ -27,6 +27,8 @@ void parse_limits(const nlohmann::json& value, const std::string& file, const st
   reader.unsigned_integer("max_request_body_bytes", out.max_request_body_bytes, 0,
                           UINT64_C(1) << 62);
   reader.unsigned_integer("header_timeout_s", out.header_timeout_s, 1, 3600);
+  reader.unsigned_integer("body_timeout_s", out.body_timeout_s, 1, 86400);
+  reader.unsigned_integer("min_body_rate_bytes_s", out.min_body_rate_bytes_s, 0, 1073741824);
   reader.unsigned_integer("connect_timeout_s", out.connect_timeout_s, 1, 3600);
   reader.unsigned_integer("max_connections", out.max_connections, 0, 100000000);
   reader.unsigned_integer("max_connections_per_client", out.max_connections_per_client, 0,

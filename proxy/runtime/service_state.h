@@ -1,10 +1,13 @@
 // Live counters of one virtual service, shared by all workers and kept across configuration
-// changes while the service exists: open connections, responses by class, request durations.
+// changes while the service exists: open connections (in all and per client address), responses
+// by class, request durations.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+
+#include "proxy/runtime/client_address_counts.h"
 
 namespace espd::runtime {
 
@@ -29,6 +32,25 @@ struct ServiceState {
     duration_buckets[bucket].fetch_add(1, std::memory_order_relaxed);
     duration_sum_ms.fetch_add(duration_ms, std::memory_order_relaxed);
   }
+
+  ServiceState() = default;
+  ServiceState(const ServiceState&) = delete;
+  ServiceState& operator=(const ServiceState&) = delete;
+  ~ServiceState() { delete per_client_.load(); }
+
+  // Open connections per client address; made on first use (512 KiB: only services with a
+  // max_connections_per_client pay for it). Safe from any thread.
+  ClientAddressCounts& per_client() {
+    ClientAddressCounts* counts = per_client_.load(std::memory_order_acquire);
+    if (counts) return *counts;
+    auto* made = new ClientAddressCounts();
+    if (per_client_.compare_exchange_strong(counts, made, std::memory_order_acq_rel)) return *made;
+    delete made;  // another worker was first: `counts` is its table
+    return *counts;
+  }
+
+ private:
+  std::atomic<ClientAddressCounts*> per_client_{nullptr};
 };
 
 }  // namespace espd::runtime

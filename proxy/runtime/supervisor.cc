@@ -13,6 +13,7 @@
 #include "proxy/admin/config_document.h"
 #include "proxy/admin/config_files.h"
 #include "proxy/log/event.h"
+#include "proxy/runtime/fd_limit.h"
 #include "proxy/runtime/log_setup.h"
 
 namespace espd::runtime {
@@ -135,6 +136,7 @@ int Supervisor::run() {
     return 1;
   }
   log::LogWriter::instance().start(config.logging.queue_records);
+  uint64_t fd_limit = raise_fd_limit();
 
   size_t worker_count = config.workers ? config.workers : std::thread::hardware_concurrency();
   if (worker_count == 0) worker_count = 1;
@@ -194,6 +196,7 @@ int Supervisor::run() {
     listening.push_back(service->listen.to_string());
   log::Event(log::Level::kInfo, "ready")
       .field("workers", workers_.size())
+      .field("fd_limit", fd_limit)
       .field("listeners", listening)
       .field("generation", current()->generation)
       .emit();

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "listeners/connection_refusal.h"
+#include "proxy/esp/esp_log.h"
 #include "proxy/log/event.h"
 #include "proxy/net/io_watcher.h"
 #include "proxy/server/connection_pool.h"
@@ -132,7 +134,33 @@ void Worker::on_accept(int fd, const net::SocketAddress& peer, const net::Socket
     ::close(fd);
     return;
   }
-  start_client_connection(*this, fd, peer, *service, acquire_snapshot());
+  Admission admission;
+  AdmissionRefusal refusal = admit(service->state, service->config->limits, peer, admission);
+  if (refusal != AdmissionRefusal::kNone) {
+    refuse(fd, *service, peer, refusal);
+    return;
+  }
+  start_client_connection(*this, fd, peer, *service, acquire_snapshot(), std::move(admission));
+}
+
+void Worker::refuse(int fd, const VirtualService& service, const net::SocketAddress& peer,
+                    AdmissionRefusal refusal) {
+  bool plain = !service.tls;
+  listeners::refuse_connection(fd, plain ? listeners::RefusalStyle::kServiceUnavailable503
+                                         : listeners::RefusalStyle::kClose);
+  uint64_t now = now_ms();
+  if (refusal_logged_ms_ != 0 && now - refusal_logged_ms_ < 1000) {
+    ++refusals_not_logged_;
+    return;
+  }
+  std::string detail = refusal_detail(refusal, service.config->limits);
+  if (refusals_not_logged_ != 0) {
+    detail += "; " + std::to_string(refusals_not_logged_) + " earlier refusal(s) not logged";
+  }
+  esp::log_security(service.esp, service.name, peer, "connection_limit", detail, plain ? 503 : 0,
+                    nullptr);
+  refusal_logged_ms_ = now;
+  refusals_not_logged_ = 0;
 }
 
 void Worker::add_connection(ClientConnectionBase* connection) {
@@ -141,6 +169,7 @@ void Worker::add_connection(ClientConnectionBase* connection) {
 }
 
 void Worker::remove_connection(ClientConnectionBase* connection) {
+  connection->admission.release();
   connections_.erase(connection->registry_position);
   maybe_finish_shutdown();
 }

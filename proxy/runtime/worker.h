@@ -18,6 +18,7 @@
 #include "proxy/base/buffer_pool.h"
 #include "proxy/http1/message.h"
 #include "proxy/net/ready_queue.h"
+#include "proxy/runtime/connection_admission.h"
 #include "proxy/runtime/snapshot.h"
 
 namespace espd::server {
@@ -92,6 +93,8 @@ class Worker {
   static void on_reap(evutil_socket_t fd, short what, void* arg);
   void run();
   void on_accept(int fd, const net::SocketAddress& peer, const net::SocketAddress& local);
+  void refuse(int fd, const VirtualService& service, const net::SocketAddress& peer,
+              AdmissionRefusal refusal);
   void maybe_finish_shutdown();
 
   unsigned index_;
@@ -114,6 +117,10 @@ class Worker {
   std::vector<Deferred*> graveyard_;
   bool shutting_down_ = false;
   std::atomic<bool> finished_{false};
+  // Refusals are logged at most once a second per worker (a flood must not flood the log); the
+  // record says how many were not logged. connections_refused counts every one.
+  uint64_t refusal_logged_ms_ = 0;
+  uint64_t refusals_not_logged_ = 0;
 };
 
 // What a worker needs from a client connection to manage it as a whole.
@@ -122,10 +129,12 @@ class ClientConnectionBase : public Deferred {
   // Graceful stop: close if idle, else finish the request in flight and close.
   virtual void shutdown_gracefully() = 0;
   std::list<ClientConnectionBase*>::iterator registry_position;
+  Admission admission;  // released by Worker::remove_connection
 };
 
 // Creates the client connection for an accepted socket (defined by the client side).
 void start_client_connection(Worker& worker, int fd, const net::SocketAddress& peer,
-                             const VirtualService& service, SnapshotUse* snapshot);
+                             const VirtualService& service, SnapshotUse* snapshot,
+                             Admission admission);
 
 }  // namespace espd::runtime

@@ -2,6 +2,7 @@
 
 import json
 import os
+import resource
 import signal
 import subprocess
 from pathlib import Path
@@ -79,11 +80,27 @@ class Espd:
             self.process.kill()
             self.process.wait()
 
+    def limit_open_files(self, count):
+        """Lowers the running espd's RLIMIT_NOFILE (soft and hard), to test running out."""
+        resource.prlimit(self.process.pid, resource.RLIMIT_NOFILE, (count, count))
+
     def rss_kib(self):
+        return self._status_kib("VmRSS")
+
+    def peak_rss_kib(self):
+        """The highest resident set size so far (VmHWM): the memory a case really needed."""
+        return self._status_kib("VmHWM")
+
+    def _status_kib(self, key):
         for line in Path("/proc/%d/status" % self.process.pid).read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1])
-        raise RuntimeError("no VmRSS")
+        raise RuntimeError("no " + key)
+
+    def cpu_seconds(self):
+        """User + system CPU time used so far (all threads)."""
+        fields = Path("/proc/%d/stat" % self.process.pid).read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def check(self, config_path):
         done = subprocess.run([self.binary, "--check", "--config", str(config_path)],

@@ -45,6 +45,10 @@ TEST_CASE("the minimal configuration is valid and gets its defaults") {
   CHECK(web.limits.max_header_bytes == 65536);
   CHECK(web.limits.max_headers == 100);
   CHECK(web.limits.header_timeout_s == 20);
+  CHECK(web.limits.body_timeout_s == 60);
+  CHECK(web.limits.min_body_rate_bytes_s == 240);
+  CHECK(web.limits.max_connections == 0);
+  CHECK(web.limits.max_connections_per_client == 0);
   CHECK(web.default_pool == "fe");  // the only pool
   CHECK(web.pools.at("fe").real_servers[0].weight == 1000);
   CHECK(web.pools.at("fe").persistence.cookie == "MS-WSMAN");
@@ -71,6 +75,12 @@ TEST_CASE("ranges are checked with the value in the message") {
                "/virtual_services/web/limits/max_headers", "must be 1..10000");
   expect_error([](json& d) { vs(d)["limits"]["header_timeout_s"] = 0; },
                "/virtual_services/web/limits/header_timeout_s", "must be 1..3600");
+  expect_error([](json& d) { vs(d)["limits"]["body_timeout_s"] = 0; },
+               "/virtual_services/web/limits/body_timeout_s", "must be 1..86400");
+  expect_error([](json& d) { vs(d)["limits"]["min_body_rate_bytes_s"] = -1; },
+               "/virtual_services/web/limits/min_body_rate_bytes_s", "got -1");
+  expect_error([](json& d) { vs(d)["limits"]["max_connections"] = "100"; },
+               "/virtual_services/web/limits/max_connections", "");
   expect_error(
       [](json& d) {
         pool(d)["health_check"] = {{"retries", 11}};
