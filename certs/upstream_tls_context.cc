@@ -4,11 +4,29 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "proxy/net/socket_address.h"
 #include "proxy/net/transport.h"
 
 namespace espd::certs {
+
+namespace {
+
+// OpenSSL decodes a certificate's extensions lazily, on first use, and stores them under a lock
+// that readers skip (openssl/openssl#25202): two workers (or a worker and the health checker)
+// verifying real servers against the same CA at once race on it. Decoding them here, before the
+// context is shared, leaves nothing to write later.
+void cache_extensions(X509_STORE* store) {
+  STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
+  for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
+    if (X509* certificate = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i))) {
+      X509_check_purpose(certificate, -1, 0);
+    }
+  }
+}
+
+}  // namespace
 
 std::shared_ptr<UpstreamTlsContext> UpstreamTlsContext::create(
     const config::Config& config, const config::ReencryptConfig& reencrypt, const std::string& file,
@@ -69,6 +87,7 @@ std::shared_ptr<UpstreamTlsContext> UpstreamTlsContext::create(
       }
     }
     if (!trust.crl.empty()) X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+    cache_extensions(store);
   }
 
   if (!reencrypt.client_certificate.empty()) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Configures (once) and builds espd. --sanitize builds with ASan + UBSan into build-asan/.
-# Usage: tools/build.sh [--sanitize]    prints the build directory on the last line
+# Configures (once) and builds espd. --sanitize builds with ASan + UBSan into build-asan/,
+# --tsan with ThreadSanitizer into build-tsan/.
+# Usage: tools/build.sh [--sanitize | --tsan]    prints the build directory on the last line
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,9 @@ options=()
 if [[ ${1:-} == --sanitize ]]; then
   builddir=build-asan
   options=(-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized)
+elif [[ ${1:-} == --tsan ]]; then
+  builddir=build-tsan
+  options=(-Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized)
 fi
 if [[ ! -f $builddir/build.ninja ]]; then
   meson setup "$builddir" "${options[@]}" >/dev/null

@@ -19,6 +19,21 @@
 namespace espd::runtime {
 namespace {
 
+constexpr int kControlSignals[] = {SIGHUP, SIGTERM, SIGINT, SIGUSR1};
+
+// Signals belong to the control thread. Every thread started while they are blocked (log writer,
+// workers, health checker, admin API) inherits the mask, so a signal never lands on a thread that
+// sleeps in a condition variable (where a sanitizer may hold its handler back indefinitely) and
+// never interrupts a worker's system call.
+sigset_t block_control_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int signal_number : kControlSignals)
+    sigaddset(&set, signal_number);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
 uint64_t steady_ms() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::steady_clock::now().time_since_epoch())
@@ -108,6 +123,9 @@ config::Diagnostics Supervisor::apply(std::shared_ptr<const config::Config> conf
 }
 
 int Supervisor::run() {
+  // Unblocked on this thread once libevent handles them (just before the loop); a signal that
+  // arrives meanwhile waits until then.
+  sigset_t control_signals = block_control_signals();
   // A crash in the middle of an admin API save: finish it (or discard it) before reading.
   std::error_code ignored;
   std::string directory = std::filesystem::is_directory(config_path_, ignored)
@@ -159,7 +177,7 @@ int Supervisor::run() {
   log_warnings(diagnostics);
 
   base_ = event_base_new();
-  for (int signal_number : {SIGHUP, SIGTERM, SIGINT, SIGUSR1}) {
+  for (int signal_number : kControlSignals) {
     event* ev = evsignal_new(base_, signal_number, &Supervisor::on_signal, this);
     event_add(ev, nullptr);
     events_.push_back(ev);
@@ -201,6 +219,7 @@ int Supervisor::run() {
       .field("generation", current()->generation)
       .emit();
 
+  pthread_sigmask(SIG_UNBLOCK, &control_signals, nullptr);
   event_base_dispatch(base_);
 
   if (admin_) admin_->stop();
@@ -286,8 +305,7 @@ config::Diagnostics Supervisor::check_config(std::shared_ptr<const config::Confi
 }
 
 void Supervisor::begin_shutdown() {
-  if (shutting_down_) return;
-  shutting_down_ = true;
+  if (shutting_down_.exchange(true)) return;
   uint32_t grace = current()->config->shutdown_grace_s;
   shutdown_deadline_ms_ = steady_ms() + uint64_t{grace} * 1000;
   log::Event(log::Level::kInfo, "shutdown_started").field("grace_s", grace).emit();

@@ -67,7 +67,8 @@ class Supervisor : public admin::AdminBackend {
   uint64_t next_ticket_rotation_ms_ = 0;
   uint64_t next_expiry_check_ms_ = 0;
   std::map<std::string, int> expiry_logged_;  // fingerprint -> threshold already logged
-  bool shutting_down_ = false;
+  // Set by the control thread, read by the admin thread (change_config) as well.
+  std::atomic<bool> shutting_down_{false};
   std::atomic<size_t> workers_running_{0};
 };
 
