@@ -11,7 +11,7 @@ for group in "${groups[@]}"; do
   case $group in
     build) packages+=(meson ninja-build pkg-config g++ libnghttp2-dev libssl-dev libevent-dev libre2-dev
                       nlohmann-json3-dev catch2 clang-format) ;;
-    test) packages+=(openssl curl nghttp2-client python3 python3-h2 python3-pytest procps iproute2) ;;
+    test) packages+=(openssl curl nghttp2-client python3 python3-h2 python3-pytest procps iproute2 testssl.sh) ;;
     bench) packages+=(haproxy nginx wrk nghttp2-proxy nghttp2-client curl openssl util-linux gcc libssl-dev
                       linux-perf valgrind strace heaptrack) ;;
     fuzz) packages+=(clang libclang-rt-14-dev) ;;
