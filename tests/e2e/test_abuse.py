@@ -4,6 +4,7 @@ tiny pipelined requests, a real server that never answers and one that answers f
 ends with espd still serving a normal request, and prints espd's peak RSS (VmHWM) for the report;
 the bounds asserted are generous (the figures are in docs/SECURITY.md)."""
 
+import select
 import socket
 import ssl
 import threading
@@ -14,6 +15,7 @@ import pytest
 from tests.support.clients import HttpClient
 from tests.support.configs import base_config, listen_port
 from tests.support.paths import SANITIZED
+from tests.support.waiting import wait_until
 
 HOST = "meet.mycloud.ag"
 MIB = 1024
@@ -54,10 +56,36 @@ def still_serving(pki, port, tls=True):
     assert response.status == 200 and b"/still-serving" in response.body
 
 
+def serving_again(pki, port, tls=True, timeout=20):
+    """Places free up once espd has seen the closes (asynchronously): wait until it serves."""
+
+    def serving():
+        try:
+            still_serving(pki, port, tls)
+            return True
+        except (OSError, AssertionError):
+            return False
+
+    wait_until(serving, timeout=timeout, what="espd serving a normal request")
+
+
 def warm_up(espd, pki, port, tls=True):
     """One request (pools, TLS, buffers), then the RSS the case starts from."""
     still_serving(pki, port, tls)
     return espd.rss_kib()
+
+
+def answer_arrived(c, wait_s):
+    """True once response bytes are in `c.buffer`. A readable socket alone is not enough: TLS 1.3
+    session tickets arrive after the handshake and carry no application data."""
+    if not select.select([c.sock], [], [], wait_s)[0]:
+        return False
+    c.sock.setblocking(False)
+    try:
+        c.buffer += receive_some(c.sock, eof_ok=True)
+    finally:
+        c.sock.settimeout(c.timeout)
+    return bool(c.buffer)
 
 
 def security(espd, predicate, start=0, timeout=10):
@@ -72,23 +100,13 @@ def test_a_trickling_request_body_gets_408(espd_factory, real_server_factory, pk
     baseline = warm_up(espd, pki, port)
     with client(pki, port) as c:
         c.send_raw(b"POST /upload HTTP/1.1\r\nHost: %s\r\nContent-Length: 100000\r\n\r\n" % HOST.encode())
-        # One byte every 50 ms: 20 B/s, below the 100 B/s floor, and never silent for 2 s.
-        done = threading.Event()
-
-        def trickle():
-            try:
-                while not done.wait(0.05):
-                    c.send_raw(b"x")
-            except OSError:
-                pass
-
-        sender = threading.Thread(target=trickle, daemon=True)
-        sender.start()
-        try:
-            response = c.read_response()
-        finally:
-            done.set()
-            sender.join()
+        # One byte every 50 ms: 20 B/s, below the 100 B/s floor, and never silent for 2 s. One
+        # thread does both (an SSL socket must not be read and written from two threads at once).
+        deadline = time.monotonic() + 30
+        while not answer_arrived(c, 0.05):
+            assert time.monotonic() < deadline, "no answer to the trickle"
+            c.send_raw(b"x")
+        response = c.read_response()
         assert response.status == 408
         assert response.header("Connection") == "close"
         assert c.closed()
@@ -143,13 +161,12 @@ def refused(result):
 
 def eventually_admitted(port, pki, source=None, timeout=10):
     """Connections close asynchronously: retry until espd counts the freed place."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def admitted():
         result = tls_connect(port, pki, source)
-        if not refused(result):
-            return result
-        assert time.monotonic() < deadline, "no place freed within %s s" % timeout
-        time.sleep(0.05)
+        return None if refused(result) else result
+
+    return wait_until(admitted, timeout=timeout, what="a place freed")
 
 
 def test_max_connections_per_listener_refuses_cleanly(espd_factory, real_server_factory, pki, report):
@@ -219,14 +236,7 @@ def test_plain_http_refusal_is_a_503(espd_factory, real_server_factory, pki):
     assert record["status"] == 503
     for h in held:
         h.close()
-    deadline = time.monotonic() + 10
-    while True:  # the places free up once espd has seen the closes
-        try:
-            still_serving(pki, port, tls=False)
-            break
-        except (ConnectionError, AssertionError):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+    serving_again(pki, port, tls=False)
 
 
 def test_a_thousand_connections_over_a_cap_of_800(espd_factory, real_server_factory, pki, report):
@@ -237,24 +247,23 @@ def test_a_thousand_connections_over_a_cap_of_800(espd_factory, real_server_fact
     # Plain TCP connections that never start their handshake: each holds a place until
     # header_timeout_s. 1000 of them: 800 held, 200 refused (espd closes those at once).
     sockets = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(1000)]
-    closed = 0
     for s in sockets:
         s.settimeout(0.0)
-    deadline = time.monotonic() + 20
-    pending = set(range(len(sockets)))
-    while closed < 200 and time.monotonic() < deadline:
-        for i in list(pending):
+    open_sockets = set(sockets)
+
+    def refusals_seen():
+        for s in list(open_sockets):
             try:
-                if sockets[i].recv(1) == b"":
-                    closed += 1
-                    pending.discard(i)
+                if s.recv(1) == b"":
+                    open_sockets.discard(s)
             except BlockingIOError:
                 pass
             except ConnectionError:
-                closed += 1
-                pending.discard(i)
-        time.sleep(0.05)
-    assert closed == 200, closed
+                open_sockets.discard(s)
+        return len(sockets) - len(open_sockets) >= 200
+
+    wait_until(refusals_seen, timeout=20, what="200 connections closed by espd")
+    assert len(sockets) - len(open_sockets) == 200
     security(espd, lambda r: r.get("reason") == "connection_limit", start=mark)
     for s in sockets:
         s.close()
@@ -280,14 +289,7 @@ def test_running_out_of_file_descriptors_pauses_accepting_without_spinning(espd_
     assert cpu < 0.5, "the accept loop spins (%.2f s of CPU in 1 s)" % cpu
     for s in sockets:
         s.close()
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            still_serving(pki, port)
-            break
-        except (OSError, AssertionError):
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+    serving_again(pki, port)
 
 
 # --- huge headers, many tiny pipelined requests --------------------------------------------------
@@ -336,27 +338,26 @@ def test_many_tiny_pipelined_requests_stay_bounded_and_do_not_starve_others(espd
     # one where nothing but espd's own buffer would hold them back.
     batch = b"".join(b"GET /no/%d HTTP/1.1\r\nHost: %s\r\n\r\n" % (i, HOST.encode()) for i in range(count))
     with client(pki, port, timeout=120) as pipeliner:
-        sender = threading.Thread(target=pipeliner.send_raw, args=(batch,), daemon=True)
-        sender.start()
+        sock = pipeliner.sock
+        sock.setblocking(False)
+        sent = send_some(sock, batch, 0)  # until espd stops reading: it does not drain the rest
+        assert sent < len(batch)
         # The pipeliner reads nothing yet: espd's answers back up, espd stops reading it, its memory
         # stays bounded, and another client on the same loop is served meanwhile.
         with client(pki, port) as other:
             for i in range(5):
                 assert other.request("GET", "/ok/other-%d" % i, host=HOST).status == 200
-        first = pipeliner.read_response()
-        assert first.status == 403
-        size = len(first.raw_head) + len(first.body)
-        remaining = size * (count - 1) - len(pipeliner.buffer)
-        answers = pipeliner.buffer.count(b"HTTP/1.1 403 ")
-        tail = b""
-        while remaining > 0:
-            data = pipeliner.sock.recv(min(remaining, 1 << 20))
-            assert data, "espd closed after %d of %d answers" % (answers + 1, count)
-            remaining -= len(data)
-            answers += (tail + data).count(b"HTTP/1.1 403 ")
-            tail = data[-12:]
-        sender.join()
-    assert answers + 1 == count
+        # Now both ways, from this one thread (an SSL socket is not shared between threads).
+        received = bytearray()
+        while sent < len(batch) or len(received) < count * answer_size(received):
+            readable, writable, _ = select.select([sock], [sock] if sent < len(batch) else [], [], 30)
+            assert readable or writable, "stalled after %d bytes sent, %d received" % (sent, len(received))
+            if writable:
+                sent = send_some(sock, batch, sent)
+            if readable or sock.pending():
+                received += receive_some(sock)
+        answers = received.count(b"HTTP/1.1 403 ")
+    assert answers == count and len(received) == count * answer_size(received)
     # A pipeline through to the real server keeps its order.
     forwarded = 500
     with client(pki, port, timeout=120) as c:
@@ -366,6 +367,40 @@ def test_many_tiny_pipelined_requests_stay_bounded_and_do_not_starve_others(espd
             assert (b"GET /ok/p%d<" % i) in c.read_response().body
     still_serving_ok(pki, port)
     report(espd, "%d pipelined requests, reader paused" % count, baseline, 16 * MIB)
+
+
+def send_some(sock, data, offset):
+    """Sends from `offset` until the socket would block; returns the new offset."""
+    while offset < len(data):
+        try:
+            offset += sock.send(data[offset:offset + 65536])
+        except (ssl.SSLWantWriteError, ssl.SSLWantReadError, BlockingIOError):
+            break
+    return offset
+
+
+def receive_some(sock, eof_ok=False):
+    """What a non-blocking socket has now (an answer followed by espd's close, if `eof_ok`)."""
+    data = bytearray()
+    while True:
+        try:
+            piece = sock.recv(1 << 20)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+            return data
+        if not piece:
+            assert eof_ok, "espd closed the connection"
+            return data
+        data += piece
+
+
+def answer_size(received):
+    """The length of one 403 answer (they are all the same), from the first one received."""
+    end = received.find(b"\r\n\r\n")
+    if end < 0:
+        return 1 << 30  # not known yet: keep reading
+    head = bytes(received[:end]).decode("latin-1")
+    length = int(head.split("Content-Length: ", 1)[1].split("\r\n", 1)[0])
+    return end + 4 + length
 
 
 def warm_up_ok(espd, pki, port):
