@@ -19,8 +19,12 @@ void write_forwarded_request(BufferPool& pool, IoBuffer& out, const http1::Reque
   bool has_host = false;
   for (const http1::Header& field : head.headers) {
     if (http1::is_hop_by_hop(field.name)) continue;
-    // Rewritten below in canonical form ("05" becomes "5").
-    if (http1::iequals(field.name, "content-length")) continue;
+    // Rewritten below in canonical form ("05" becomes "5"). Lookalikes ("content_length", which an
+    // HTTP/1.1 request cannot carry but an HTTP/2 one can) would be the same CGI-style variable.
+    if (http1::iequals_as_server_variable(field.name, "content-length") ||
+        http1::iequals_as_server_variable(field.name, "transfer-encoding")) {
+      continue;
+    }
     // espd sets these; a client's value, or its "X_Forwarded_For" lookalike that an IIS server
     // variable would merge with it, never reaches the real server.
     if (options.x_forwarded_for && http1::iequals_as_server_variable(field.name, "x-forwarded-for"))

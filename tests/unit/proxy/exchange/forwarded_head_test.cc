@@ -63,12 +63,15 @@ TEST_CASE("Content-Length is forwarded in canonical form, whatever the client wr
   CHECK(out.readable() == "POST / HTTP/1.1\r\nHost: meet.mycloud.ag\r\nContent-Length: 5\r\n\r\n");
 }
 
-TEST_CASE("lookalikes of X-Forwarded-* (X_Forwarded_For) are dropped with the originals") {
+TEST_CASE(
+    "lookalikes of X-Forwarded-* and of the framing fields (HTTP/2 can carry them) are dropped") {
   BufferPool pool;
   IoBuffer out;
   auto head = request({{"Host", "meet.mycloud.ag"},
                        {"X_Forwarded_For", "6.6.6.6"},
                        {"x_forwarded-PROTO", "http"},
+                       {"content_length", "7"},
+                       {"transfer_encoding", "chunked"},
                        {"X_Custom_Name", "kept"}});
   ForwardingOptions options;
   options.client_ip = "192.0.2.7";
