@@ -2,7 +2,7 @@
 # Command 2: installs what is missing, builds, and runs the whole test suite (unit + end-to-end).
 # Usage: tools/test.sh [--sanitize | --tsan]
 #   --sanitize: the same suite under ASan + UBSan; --tsan: under ThreadSanitizer (not in CI: about
-#   3-4 minutes on a 2-core machine; run it after changing anything shared between threads)
+#   2.5-4 minutes on a 2-core machine; run it after changing anything shared between threads)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
