@@ -4,7 +4,7 @@
 namespace espd::log {
 
 Event::Event(Level level, std::string_view name)
-    : level_(level), active_(LogWriter::instance().enabled(level)), line_("espd") {
+    : active_(LogWriter::instance().enabled(level)), line_("espd") {
   line_.field("level", level_name(level)).field("event", name);
 }
 

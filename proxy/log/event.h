@@ -21,7 +21,6 @@ class Event {
   void emit();
 
  private:
-  Level level_;
   bool active_;
   JsonLine line_;
 };
