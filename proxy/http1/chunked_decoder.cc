@@ -113,19 +113,17 @@ ChunkedDecoder::Status ChunkedDecoder::fail(ParseError error) {
 }
 
 // Finds a complete CRLF-terminated line at the start of `input`. Returns its length without
-// the CRLF, or npos if incomplete; sets `error` for a bare LF or an over-long line.
+// the CRLF, or npos if incomplete; sets `error` for a bare LF or an over-long line. Only the
+// first limit + 2 bytes (the longest allowed line and its CRLF) are examined, so the verdict is
+// the same however the bytes arrived: an LF further away means too long, even a bare one.
 size_t ChunkedDecoder::find_line(std::string_view input, size_t limit, ParseError& error) {
-  size_t lf = input.find('\n');
+  size_t lf = input.substr(0, limit + 2).find('\n');
   if (lf == std::string_view::npos) {
-    if (input.size() > limit) error = ParseError::kChunkLineTooLong;
+    if (input.size() >= limit + 2) error = ParseError::kChunkLineTooLong;
     return std::string_view::npos;
   }
   if (lf == 0 || input[lf - 1] != '\r') {
     error = ParseError::kBareLf;
-    return std::string_view::npos;
-  }
-  if (lf - 1 > limit) {
-    error = ParseError::kChunkLineTooLong;
     return std::string_view::npos;
   }
   return lf - 1;

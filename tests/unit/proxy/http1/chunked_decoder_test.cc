@@ -126,6 +126,30 @@ TEST_CASE("an over-long chunk line is refused without waiting for its end") {
   CHECK(error_of("5;" + std::string(5000, 'a')) == ParseError::kChunkLineTooLong);
 }
 
+// Found by fuzz/chunked_decoder_fuzzer.cc: the verdict on a chunk-size line used to depend on
+// where the bytes were split (corpus: regression-cr-at-line-limit,
+// regression-bare-lf-beyond-limit).
+TEST_CASE("a chunk line at the limit is accepted even when its LF arrives after its CR") {
+  std::string line = "1;" + std::string(4094, 'a');  // 4096 bytes: the default limit
+  std::string input = line + "\r\nx\r\n0\r\n\r\n";
+  for (size_t step : {input.size(), line.size() + 1, size_t{1}}) {
+    INFO("pieces of " << step);
+    Decoded d = decode(input, step);
+    CHECK(d.last == ChunkedDecoder::Status::kDone);
+    CHECK(d.data == "x");
+  }
+}
+
+TEST_CASE("an LF beyond the line limit means too long however the bytes arrive, even a bare LF") {
+  std::string input = "1;" + std::string(5000, 'a') + "\nx\r\n0\r\n\r\n";
+  for (size_t step : {input.size(), size_t{4098}, size_t{100}}) {
+    INFO("pieces of " << step);
+    Decoded d = decode(input, step);
+    REQUIRE(d.last == ChunkedDecoder::Status::kError);
+    CHECK(d.error == ParseError::kChunkLineTooLong);
+  }
+}
+
 TEST_CASE("trailers: field syntax, count and size limits") {
   CHECK(error_of("0\r\nBad Name: x\r\n\r\n") == ParseError::kBadHeaderName);
   CHECK(error_of("0\r\nX: a\r\n folded\r\n\r\n") == ParseError::kObsFold);
