@@ -1,6 +1,8 @@
 // The allowed virtual hosts of a virtual service, and the normalisation of a request's host.
 #include "proxy/esp/host_matcher.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 namespace espd::esp {
@@ -44,18 +46,22 @@ NormalizedHost normalize_host(std::string_view host) {
     if (!rest.empty() && (rest.front() != ':' || !parse_port(rest.substr(1), result.port))) {
       return result;
     }
-    for (unsigned char c : name.substr(1, name.size() - 2)) {
+    std::string literal(name.substr(1, name.size() - 2));
+    for (unsigned char c : literal) {
       bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-      if (!hex && c != ':' && c != '.') return result;
+      if (!hex && c != ':' && c != '.') return result;  // also a NUL, where inet_pton would stop
     }
+    // A real IPv6 address, not just its characters: "[1]" or "[]" is no host.
+    in6_addr address;
+    if (::inet_pton(AF_INET6, literal.c_str(), &address) != 1) return result;
   } else {
     size_t colon = host.find(':');
     if (colon != std::string_view::npos) {
       name = host.substr(0, colon);
       if (!parse_port(host.substr(colon + 1), result.port)) return result;
     }
-    if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-    if (name.empty() || name.front() == '.') return result;
+    if (!name.empty() && name.back() == '.') name.remove_suffix(1);  // one: "a.." is invalid
+    if (name.empty() || name.front() == '.' || name.back() == '.') return result;
     for (unsigned char c : name) {
       if (!is_name_char(c)) return result;
     }

@@ -26,6 +26,24 @@ TEST_CASE("host normalisation: case, trailing dot, port, IPv6") {
   }
 }
 
+// Found by fuzz/host_matcher_fuzzer.cc (corpus: regression-double-trailing-dot,
+// regression-short-ipv6-literal, regression-nul-in-ipv6-literal): only one trailing dot is dropped,
+// and a bracketed host must be an IPv6 address (the Host grammar check before it refuses "[1]",
+// but lets "[1.2.3.4]" and "[::1::2]" through).
+TEST_CASE("two trailing dots and bracketed non-addresses are not hosts") {
+  for (const char* bad : {"RR..", "meet.mycloud.ag..", "a..:443", "[1]:8443", "[]", "[:]",
+                          "[::1::2]", "[1.2.3.4]", "[fffff::]"}) {
+    INFO(bad);
+    CHECK_FALSE(normalize_host(bad).valid);
+  }
+  CHECK_FALSE(normalize_host(std::string("[::\0\0:1]:443", 12)).valid);  // inet_pton stops at NUL
+  for (const char* good : {"[::]", "[2001:DB8::1]:443", "[::ffff:10.0.0.1]"}) {
+    INFO(good);
+    CHECK(normalize_host(good).valid);
+  }
+  CHECK(normalize_host("[2001:DB8::1]:443").name == "[2001:db8::1]");
+}
+
 TEST_CASE("exact allowed hosts match case-insensitively") {
   HostMatcher matcher({"WS-EXT.MYCLOUD.AG", "meet.mycloud.ag", "10.0.0.1", "::1"});
   CHECK(matcher.matches(normalize_host("ws-ext.mycloud.ag").name));
