@@ -25,6 +25,21 @@ bool is_unreserved(int c) {
          c == '.' || c == '_' || c == '~';
 }
 
+// "%25" then "XY" in a decoded segment: "%XY" encoded once more, which a server decoding twice
+// turns into a separator, a dot, a "%" or NUL. Looked for after decoding, so that "%25%32%65"
+// (the hex digits encoded too, decoding to "%252e") is refused like "%252e".
+bool hides_encoded_separator(std::string_view segment) {
+  for (size_t k = 0; k + 4 < segment.size(); ++k) {
+    if (segment.substr(k, 3) != "%25") continue;
+    int high = hex_value(segment[k + 3]);
+    int low = hex_value(segment[k + 4]);
+    if (high < 0 || low < 0) continue;
+    int next = high * 16 + low;
+    if (next == '.' || next == '/' || next == '\\' || next == '%' || next == 0) return true;
+  }
+  return false;
+}
+
 // Validates a run of percent-encoded bytes >= 0x80 as UTF-8, starting at raw[i]; on success
 // advances `i` past the run and appends it (encoded, upper-case hex) to `segment`.
 PathError take_utf8_run(std::string_view raw, size_t& i, std::string& segment) {
@@ -129,16 +144,6 @@ PathError normalize_path(std::string_view raw, std::string& out) {
           return PathError::kEncodedSlash;
         case '\\':
           return PathError::kEncodedBackslash;
-        case '%': {
-          // "%25" then "XY": "%XY" encoded once more; refused when it hides a separator or dot.
-          if (i + 5 <= raw.size() && hex_value(raw[i + 3]) >= 0 && hex_value(raw[i + 4]) >= 0) {
-            int next = hex_value(raw[i + 3]) * 16 + hex_value(raw[i + 4]);
-            if (next == '.' || next == '/' || next == '\\' || next == '%' || next == 0) {
-              return PathError::kDoubleEncoding;
-            }
-          }
-          break;
-        }
         default:
           break;
       }
@@ -152,6 +157,7 @@ PathError normalize_path(std::string_view raw, std::string& out) {
       }
       i += 3;
     }
+    if (hides_encoded_separator(segment)) return PathError::kDoubleEncoding;
     bool last = i >= raw.size();
     bool dot = segment == ".";
     bool dot_dot = segment == "..";

@@ -92,6 +92,17 @@ TEST_CASE("double-encoded separators and dots are refused") {
   }
 }
 
+// Found with fuzz/path_normalizer_fuzzer.cc's idempotence oracle (corpus:
+// regression-double-encoding-encoded-digits): "%25%32%65" decoded to "%252e", which was forwarded.
+TEST_CASE("double encoding is refused also when the encoded digits are encoded themselves") {
+  for (const char* path : {"/a/%25%32%65", "/a/%25%32%45%25%32%65/x", "/a/%25%32%66", "/a/%252%65",
+                           "/a/%25%35%63", "/a/%25%30%30", "/a/%25%32%35"}) {
+    INFO(path);
+    CHECK(error_of(path) == PathError::kDoubleEncoding);
+  }
+  CHECK(normalized("/a/%25%34%31") == "/a/%2541");  // "%41" is "A": nothing hidden
+}
+
 TEST_CASE("overlong and invalid UTF-8 is refused") {
   for (const char* path :
        {"/%c0%ae%c0%ae/x", "/%C0%AE", "/%c1%9c", "/%e0%80%ae", "/%f0%80%80%ae"}) {
