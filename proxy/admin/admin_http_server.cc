@@ -8,35 +8,19 @@
 #include <chrono>
 
 #include "listeners/listening_socket.h"
-#include "proxy/client/local_response.h"
-#include "proxy/http1/request_parser.h"
+#include "proxy/admin/admin_http_codec.h"
 #include "proxy/log/event.h"
 #include "proxy/net/transport.h"
 
 namespace espd::admin {
 namespace {
 
-constexpr size_t kMaxHeadBytes = 65536;
 constexpr uint64_t kIdleTimeoutMs = 60000;
 
 uint64_t wall_ms() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::steady_clock::now().time_since_epoch())
                                    .count());
-}
-
-std::string serialize(const AdminResponse& response, bool close) {
-  std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " +
-                    std::string(client::reason_phrase(response.status)) + "\r\n";
-  out += "Content-Type: " + response.content_type + "\r\n";
-  out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
-  out += "Cache-Control: no-store\r\n";
-  for (const auto& [name, value] : response.headers)
-    out += name + ": " + value + "\r\n";
-  if (close) out += "Connection: close\r\n";
-  out += "\r\n";
-  out += response.body;
-  return out;
 }
 
 }  // namespace
@@ -99,57 +83,27 @@ class AdminConnection {
       if (result.status == net::IoStatus::kWantWrite) return watch(EV_WRITE);
       if (result.status != net::IoStatus::kOk) return server_.forget(this);
       input_.append(buffer, result.bytes);
-      if (input_.size() > kMaxHeadBytes + server_.max_request_bytes()) break;
+      if (input_.size() > kAdminMaxHeadBytes + server_.max_request_bytes()) break;
     }
     process();
   }
 
   void process() {
     while (output_.empty()) {
-      http1::RequestHead head;
-      http1::RequestParser parser(http1::RequestLimits{kMaxHeadBytes, 100, 8192});
-      http1::ParseStatus status = parser.parse(input_, head);
-      if (status == http1::ParseStatus::kIncomplete) return;
-      if (status == http1::ParseStatus::kError) {
-        respond(error_response(
-                    http1::request_error_status(parser.error()),
-                    std::string("malformed request: ") + http1::error_reason(parser.error())),
-                true);
+      AdminRead read = read_admin_request(input_, server_.max_request_bytes(), client_);
+      if (read.status == AdminRead::Status::kIncomplete) return;
+      if (read.status == AdminRead::Status::kRefused) {
+        respond(read.refusal, true);
         return;
       }
-      if (head.body.kind == http1::BodyKind::kChunked) {
-        respond(error_response(411, "send the body with a Content-Length"), true);
-        return;
-      }
-      if (head.body.content_length > server_.max_request_bytes()) {
-        respond(error_response(413, "request body larger than " +
-                                        std::to_string(server_.max_request_bytes()) + " bytes"),
-                true);
-        return;
-      }
-      size_t total = parser.consumed() + static_cast<size_t>(head.body.content_length);
-      if (input_.size() < total) return;
-      AdminRequest request;
-      request.method.assign(head.method);
-      request.path.assign(head.path);
-      for (const http1::Header& field : head.headers) {
-        std::string name(field.name);
-        for (char& c : name)
-          c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        request.headers[name].assign(field.value);
-      }
-      request.body =
-          input_.substr(parser.consumed(), static_cast<size_t>(head.body.content_length));
-      request.client = client_;
-      bool close = head.connection_close;
-      input_.erase(0, total);
-      if (!respond(server_.serve(request), close)) return;
+      input_.erase(0, read.consumed);
+      if (!respond(server_.serve(read.request), read.close)) return;
     }
   }
 
   // Queues and writes a response. Returns false when the connection is gone (deleted).
   bool respond(const AdminResponse& response, bool close) {
-    output_ += serialize(response, close);
+    output_ += serialize_admin_response(response, close);
     close_after_ = close_after_ || close;
     Flush result = flush();
     if (result == Flush::kGone) return false;

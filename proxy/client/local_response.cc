@@ -11,6 +11,10 @@ std::string_view reason_phrase(uint16_t status) {
       return "Continue";
     case 200:
       return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
     case 301:
       return "Moved Permanently";
     case 302:
