@@ -6,7 +6,9 @@ namespace espd::admin {
 AdminResponse json_response(uint16_t status, const nlohmann::json& body) {
   AdminResponse response;
   response.status = status;
-  response.body = body.dump(2) + "\n";
+  // Messages quote what the client sent (names from the URL, bytes from a broken JSON body),
+  // which need not be UTF-8: replaced by U+FFFD rather than failing the whole response.
+  response.body = body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   return response;
 }
 

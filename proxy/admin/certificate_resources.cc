@@ -285,6 +285,9 @@ AdminResponse CertificateResources::create_csr(const std::string& name, const js
     return error_response(422, "\"subject\" is required, e.g. \"CN=ws-ext.mycloud.ag,O=MyCloud\"",
                           "/subject");
   }
+  if (body.contains("key_type") && !body["key_type"].is_string()) {
+    return error_response(422, "\"key_type\" must be \"ecdsa\" or \"rsa\"", "/key_type");
+  }
   std::string key_type = body.value("key_type", "ecdsa");
   if (key_type != "ecdsa" && key_type != "rsa") {
     return error_response(422, "\"key_type\" must be \"ecdsa\" or \"rsa\"", "/key_type");

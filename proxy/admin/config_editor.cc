@@ -17,7 +17,7 @@ AdminResponse validation_error(const config::Diagnostics& diagnostics) {
                                           first ? first->json_path : "");
   nlohmann::json body = nlohmann::json::parse(response.body);
   body["diagnostics"] = all;
-  response.body = body.dump(2) + "\n";
+  response.body = body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   return response;
 }
 

@@ -47,10 +47,19 @@ int real_server_index(const json& pool, const std::string& id) {
   return -1;
 }
 
+// "address:port" of a real server's JSON. The JSON may come straight from a request body, of any
+// shape: the configuration check refuses it afterwards with the details, so this only must not
+// throw (a 500) on it.
 std::string real_server_id(const json& server) {
-  auto address = net::make_socket_address(server.value("address", ""), server.value("port", 0));
-  return address ? address->to_string()
-                 : server.value("address", "") + ":" + std::to_string(server.value("port", 0));
+  std::string address;
+  uint64_t port = 0;
+  if (server.is_object() && server.contains("address") && server["address"].is_string())
+    address = server["address"].get<std::string>();
+  if (server.is_object() && server.contains("port") && server["port"].is_number_unsigned())
+    port = server["port"].get<uint64_t>();
+  auto parsed =
+      port <= 65535 ? net::make_socket_address(address, static_cast<uint16_t>(port)) : std::nullopt;
+  return parsed ? parsed->to_string() : address + ":" + std::to_string(port);
 }
 
 std::optional<AdminResponse> take_name(json& body, std::string& name, const char* what) {

@@ -137,3 +137,59 @@ TEST_CASE("path segments are percent-decoded; bad escapes refused") {
   CHECK(segments.back() == "[::1]:4443");
   CHECK_FALSE(split_path("/api/%zz", segments));
 }
+
+// Found by fuzz/admin_api_fuzzer.cc (corpus: regression-invalid-utf8-in-error): an error message
+// quoting bytes that are not UTF-8 made the JSON serialisation throw, so the client got a 500.
+TEST_CASE("errors quoting bytes that are not UTF-8 are still JSON errors of the right status") {
+  ReadOnlyBackend backend;
+  AdminApi api(backend);
+  AdminRequest request;
+  request.method = "POST";
+  request.path = "/api/v1/virtual-services";
+  request.headers["content-type"] = "application/json";
+  request.body = "{\"name\": \"web2\", \"listen\": \"127.0.0.1:18\xff\xff\"}";
+  AdminResponse response = api.handle(request);
+  CHECK(response.status == 400);
+  CHECK(nlohmann::json::accept(response.body));
+  request.method = "GET";
+  request.path = "/api/v1/virtual-services/%FF%FE";
+  request.body.clear();
+  response = api.handle(request);
+  CHECK(response.status == 404);
+  REQUIRE(nlohmann::json::accept(response.body));
+  CHECK(nlohmann::json::parse(response.body)["error"]["message"].get<std::string>().find(
+            "\xef\xbf\xbd") != std::string::npos);  // U+FFFD in place of the bad bytes
+  request.method = "PUT";
+  request.body = "{}";
+  response = api.handle(request);
+  CHECK(response.status == 422);
+  CHECK(nlohmann::json::accept(response.body));
+}
+
+// Found by probing through fuzz/admin_api_fuzzer.cc (corpus: regression-real-server-types,
+// regression-real-server-null-patch, regression-csr-key-type-number): JSON of the wrong shape
+// made nlohmann throw in the handlers, so the client got a 500 instead of a 422.
+TEST_CASE("bodies of the wrong shape are refused with 422, never an exception") {
+  ReadOnlyBackend backend;
+  AdminApi api(backend);
+  auto send = [&](const char* method, const char* path, const char* body) {
+    AdminRequest request;
+    request.method = method;
+    request.path = path;
+    request.headers["content-type"] =
+        std::string(method) == "PATCH" ? "application/merge-patch+json" : "application/json";
+    request.body = body;
+    AdminResponse response = api.handle(request);
+    INFO(method << " " << path << " " << body << " -> " << response.body);
+    CHECK(nlohmann::json::accept(response.body));
+    return response.status;
+  };
+  const char* servers = "/api/v1/virtual-services/web/pools/fe/real-servers";
+  CHECK(send("POST", servers, R"({"address": 5, "port": "x"})") == 422);
+  CHECK(send("POST", servers, R"({"address": "127.0.0.9", "port": 70000})") == 422);
+  CHECK(send("PATCH", "/api/v1/virtual-services/web/pools/fe/real-servers/127.0.0.1:18081",
+             "null") == 422);
+  CHECK(send("PUT", "/api/v1/virtual-services/web/pools/fe/real-servers/127.0.0.1:18081",
+             R"({"address": ["x"], "port": -1})") == 422);
+  CHECK(send("POST", "/api/v1/certificates/x/csr", R"({"subject": "CN=a", "key_type": 5})") == 422);
+}
