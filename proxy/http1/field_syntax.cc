@@ -80,6 +80,12 @@ HeadScanner::Result HeadScanner::scan(std::string_view data, size_t max_head_byt
     }
     size_t lf = static_cast<const char*>(found) - data.data();
     scanned_ = lf + 1;
+    // Beyond the limit nothing is examined, a bare LF included: the verdict (431, not 400) must
+    // not depend on whether the bytes up to the limit came in one read or several.
+    if (lf + 1 - head_start_ > max_head_bytes) {
+      error_ = ParseError::kHeadTooLarge;
+      return Result::kError;
+    }
     if (lf == line_start_ || data[lf - 1] != '\r') {
       error_ = ParseError::kBareLf;
       return Result::kError;

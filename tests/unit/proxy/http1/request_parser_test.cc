@@ -321,6 +321,22 @@ TEST_CASE("limits: head size exactly at the limit passes, one byte over fails wi
   CHECK(request_error_status(ParseError::kHeadTooLarge) == 431);
 }
 
+// Found by fuzz/http1_request_fuzzer.cc (corpus: regression-bare-lf-beyond-head-limit): a bare LF
+// beyond the limit gave 400 bare_lf when the bytes came in one read, 431 head_too_large in pieces.
+TEST_CASE("beyond the head limit a bare LF is head_too_large, however the bytes arrive") {
+  RequestLimits limits;
+  limits.max_head_bytes = 1024;
+  std::string text = "GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(1100, 'v') + "\nY: z\r\n\r\n";
+  CHECK(error_of(text, limits) == ParseError::kHeadTooLarge);
+  RequestParser parser(limits);
+  RequestHead head;
+  CHECK(parser.parse(std::string_view(text).substr(0, 1050), head) == ParseStatus::kError);
+  CHECK(parser.error() == ParseError::kHeadTooLarge);
+  // Within the limit a bare LF is still a bare LF, whatever follows.
+  CHECK(error_of("GET / HTTP/1.1\nHost: a" + std::string(2000, 'v'), limits) ==
+        ParseError::kBareLf);
+}
+
 TEST_CASE("limits: header count and target length") {
   RequestLimits limits;
   limits.max_headers = 3;
