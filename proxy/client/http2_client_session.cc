@@ -489,6 +489,7 @@ void Http2ClientSession::arm_timer() {
   for (Http2Stream* s = streams_; s; s = s->next) {
     if (s->header_block()) deadline = std::min(deadline, s->opened_ms() + header_ms);
     if (uint64_t since = s->stalled_since_ms()) deadline = std::min(deadline, since + stall_ms);
+    deadline = std::min(deadline, s->body_check_ms());
   }
   if (open_streams_ == 0) {
     uint64_t idle_ms = uint64_t{conn_.service().config->idle_timeout_s} * 1000;
@@ -536,6 +537,8 @@ void Http2ClientSession::on_timer() {
     if (since && now >= since + stall_ms) {
       s->reset(NGHTTP2_CANCEL, "h2_flow_control_stall",
                "no flow-control window for h2_stall_timeout_s");
+    } else if (now >= s->body_check_ms()) {
+      s->check_body_pace(now);
     }
     s = next;
   }

@@ -35,6 +35,7 @@ Http2Stream::~Http2Stream() {
 
 void Http2Stream::on_request_head(bool end_stream) {
   request_state_ = end_stream ? RequestState::kComplete : RequestState::kBody;
+  head_ended_stream_ = end_stream;
   // Dispatched once the input read so far is processed: a stream the client resets in the same
   // read (rapid reset) never costs a real-server connection.
   session_.queue_dispatch(this);
@@ -49,7 +50,9 @@ void Http2Stream::dispatch_request() {
     access_->request.http2 = true;
   }
   http1::RequestHead& head = conn.worker().request_head_scratch();
-  http2::BlockError error = block_->build(request_state_ == RequestState::kComplete, head);
+  // Whether a body follows is the HEADERS frame's END_STREAM, not whether the body has already
+  // ended: DATA carried in the same read as HEADERS has arrived by now.
+  http2::BlockError error = block_->build(head_ended_stream_, head);
   if (error != http2::BlockError::kNone) {
     session_.note_malformed_stream();
     refuse(http2::block_error_status(error), http2::block_error_reason(error));
@@ -60,6 +63,10 @@ void Http2Stream::dispatch_request() {
   uint64_t max_body = session_.limits().max_request_body_bytes;
   if (exchange_ && max_body != 0 && request_bytes_ > max_body) refuse(413, "body_too_large");
   if (exchange_) {
+    const config::LimitsConfig& limits = session_.limits();
+    body_pace_ =
+        RequestBodyPace(uint64_t{limits.body_timeout_s} * 1000, limits.min_body_rate_bytes_s);
+    body_pace_.restart(conn.now_ms());
     forward_request_body();  // what arrived before the dispatch
   } else if (!request_body_.empty()) {
     session_.remove_buffered(request_body_.size());
@@ -95,7 +102,8 @@ void Http2Stream::dispatch(http1::RequestHead& head) {
     access_->real_server = exchange_->server().label;
     access_->persistence = exchange_->persistence_decision();
   }
-  if (request_state_ == RequestState::kComplete) end_request_body();
+  // The body, and its end, go on in dispatch_request(): body that arrived with the HEADERS is
+  // held in request_body_ and must reach the real server before the end of the body does.
 }
 
 void Http2Stream::on_request_data(std::string_view data) {
@@ -109,6 +117,7 @@ void Http2Stream::on_request_data(std::string_view data) {
     session_.add_buffered(data.size());
     return;
   }
+  body_pace_.count(data.size(), session_.connection().now_ms());
   if (!exchange_ || request_end_sent_) {
     // Nobody takes this body (a local answer): drop it, and keep the window open.
     consume_request(data.size());
@@ -154,6 +163,41 @@ void Http2Stream::forward_request_body() {
   if (exchange_ && request_state_ == RequestState::kComplete) end_request_body();
 }
 
+bool Http2Stream::body_timed() const {
+  // Once the response has started the client may stop sending (RFC 9110 15.5): the idle
+  // timeout governs from then on.
+  return exchange_ && request_state_ == RequestState::kBody && !response_started_;
+}
+
+bool Http2Stream::client_blocked() const {
+  if (!request_body_.empty()) return true;  // espd holds body: the real server is not taking it
+  nghttp2_session* session = session_.nghttp2();
+  return nghttp2_session_get_stream_local_window_size(session, id_) <= 0 ||
+         nghttp2_session_get_local_window_size(session) <= 0;
+}
+
+uint64_t Http2Stream::body_check_ms() const {
+  return body_timed() ? body_pace_.next_check_ms() : UINT64_MAX;
+}
+
+void Http2Stream::check_body_pace(uint64_t now_ms) {
+  if (!body_timed()) return;
+  if (client_blocked()) {
+    body_pace_.restart(now_ms);  // the clock starts over when the client may send again
+    return;
+  }
+  switch (body_pace_.check(now_ms)) {
+    case RequestBodyPace::Verdict::kOk:
+      return;
+    case RequestBodyPace::Verdict::kStalled:
+      refuse(408, "body_timeout");
+      return;
+    case RequestBodyPace::Verdict::kTooSlow:
+      refuse(408, "body_too_slow");
+      return;
+  }
+}
+
 void Http2Stream::end_request_body() {
   if (request_end_sent_) return;
   request_end_sent_ = true;
@@ -169,7 +213,9 @@ void Http2Stream::consume_request(size_t n) {
 // --- the response ---
 
 void Http2Stream::refuse(uint16_t status, std::string_view reason) {
-  std::string_view kind = status == 413 ? "body_too_large" : "bad_request";
+  std::string_view kind = status == 408   ? "request_timeout"
+                          : status == 413 ? "body_too_large"
+                                          : "bad_request";
   session_.log_security(kind, reason, status, facts());
   if (exchange_) {
     exchange_->abort();

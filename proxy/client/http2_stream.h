@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "proxy/base/chain_buffer.h"
+#include "proxy/client/request_body_pace.h"
 #include "proxy/esp/esp_log.h"
 #include "proxy/exchange/exchange.h"
 #include "proxy/exchange/exchange_client.h"
@@ -47,6 +48,11 @@ class Http2Stream final : public exchange::ExchangeClient, public runtime::Defer
   bool closed() const { return closed_; }
   // Response bytes wait for flow-control window since `stalled_since_ms()` (0: none wait).
   uint64_t stalled_since_ms() const { return response_body_.empty() ? 0 : last_progress_ms_; }
+  // When the request body's pace must be judged next (absolute ms; UINT64_MAX: not timed).
+  uint64_t body_check_ms() const;
+  // Judges the request body's pace at `now_ms` (slowloris on bodies): 408 when it stalled or
+  // is too slow. Only the client's own slowness counts, as for HTTP/1.1 (see body_timed()).
+  void check_body_pace(uint64_t now_ms);
   // Resets the stream (RST_STREAM with `error_code`), logging why on the security stream.
   void reset(uint32_t error_code, std::string_view reason, std::string_view detail);
   // espd itself reset the stream (its reason is logged where that was decided); a reset that
@@ -82,6 +88,11 @@ class Http2Stream final : public exchange::ExchangeClient, public runtime::Defer
   void finish_access_record();
   // Marks `n` bytes of request body as passed on: their flow-control window opens again.
   void consume_request(size_t n);
+  // The body is being sent and the client, not espd, is the one to wait for.
+  bool body_timed() const;
+  // The client cannot send: the flow-control window of the stream or the connection is closed
+  // (espd holds what came until the real server takes it). Not the client's fault.
+  bool client_blocked() const;
   esp::RequestFacts* facts() const { return access_ ? &access_->request : nullptr; }
 
   Http2ClientSession& session_;
@@ -91,6 +102,7 @@ class Http2Stream final : public exchange::ExchangeClient, public runtime::Defer
   ChainBuffer request_body_;   // received, not yet taken by the real server
   ChainBuffer response_body_;  // from the real server (or a local answer), not yet sent
   std::string trailers_;       // the response's trailer lines, until they are sent
+  RequestBodyPace body_pace_;  // started at the dispatch of a request with a body
   std::unique_ptr<esp::AccessRecord> access_;  // only when the access stream is on
   uint64_t opened_ms_;
   uint64_t request_started_ms_ = 0;  // 0: no request to account for
@@ -100,12 +112,13 @@ class Http2Stream final : public exchange::ExchangeClient, public runtime::Defer
   uint16_t status_ = 0;
   RequestState request_state_ = RequestState::kHead;
   bool head_request_ = false;
-  bool dispatched_ = false;        // dispatch_request() ran
-  bool request_end_sent_ = false;  // end_request_body() was called
-  bool response_started_ = false;  // a response head was submitted
-  bool response_ended_ = false;    // every response byte is in response_body_
-  bool response_blocked_ = false;  // the exchange waits for resume_response()
-  bool data_deferred_ = false;     // nghttp2 waits for nghttp2_session_resume_data()
+  bool head_ended_stream_ = false;  // the HEADERS frame had END_STREAM: no body at all
+  bool dispatched_ = false;         // dispatch_request() ran
+  bool request_end_sent_ = false;   // end_request_body() was called
+  bool response_started_ = false;   // a response head was submitted
+  bool response_ended_ = false;     // every response byte is in response_body_
+  bool response_blocked_ = false;   // the exchange waits for resume_response()
+  bool data_deferred_ = false;      // nghttp2 waits for nghttp2_session_resume_data()
   bool reset_by_espd_ = false;
   bool closed_ = false;
 };

@@ -1,13 +1,15 @@
 """End-to-end: the known HTTP/2 attacks. Each ends with a GOAWAY or an RST_STREAM, a security record,
 bounded work, and espd answering a normal request on a new connection right after."""
 
+import time
+
 import hpack
 import pytest
 from hyperframe.frame import (ContinuationFrame, DataFrame, HeadersFrame, PingFrame, RstStreamFrame,
                               SettingsFrame, WindowUpdateFrame)
 
 from tests.support.configs import base_config, listen_port
-from tests.support.h2_client import H2Client, RawH2
+from tests.support.h2_client import H2Client, RawH2, StreamResult
 from tests.support.paths import SANITIZED
 
 HOST = "meet.mycloud.ag"
@@ -17,7 +19,8 @@ PROTOCOL_ERROR, CANCEL, ENHANCE_YOUR_CALM = 0x1, 0x8, 0xB
 @pytest.fixture
 def proxy(espd_factory, real_server_factory, pki):
     a = real_server_factory("A")
-    config = base_config(pki, [a], service={"limits": {"h2_stall_timeout_s": 2, "header_timeout_s": 2}})
+    config = base_config(pki, [a], service={"limits": {"h2_stall_timeout_s": 2, "header_timeout_s": 2,
+                                                                 "body_timeout_s": 2, "min_body_rate_bytes_s": 100}})
     espd = espd_factory()
     espd.write_config(config)
     espd.start()
@@ -214,6 +217,62 @@ def test_memory_stays_bounded_under_a_stream_flood(proxy):
         grown = proxy.espd.rss_kib() - before
     # At most the connection budget (1 MiB) plus a piece per stream, not 100 x 10 MB.
     assert grown < 16 * 1024, grown
+
+
+def upload_seen(proxy, path):
+    return [r for r in proxy.real.requests() if r["target"] == path]
+
+
+def test_a_stalled_request_body_gets_408_and_the_other_streams_go_on(proxy):
+    with H2Client(proxy.port, cafile=proxy.pki / "root-ca.pem") as client:
+        # HEADERS and 10 bytes of DATA in one write, then silence: a stall, not a slow rate.
+        stalled = client.conn.get_next_available_stream_id()
+        client.conn.send_headers(stalled, [(":method", "POST"), (":scheme", "https"), (":authority", HOST),
+                                           (":path", "/upload/stalled"), ("content-length", "1000")])
+        client.conn.send_data(stalled, b"y" * 10)
+        client.results[stalled] = StreamResult()
+        client.flush()
+        assert client.get("/meet/meanwhile").status == 200
+        response = client.response(stalled, timeout=15)
+        assert response.status == 408
+        assert client.get("/meet/after-the-408").status == 200  # the connection lives on
+    record = security(proxy, "request_timeout", "body_timeout")
+    assert record["status"] == 408
+    assert upload_seen(proxy, "/upload/stalled") == []  # never completed toward the real server
+
+
+def test_a_trickling_request_body_gets_408(proxy):
+    with H2Client(proxy.port, cafile=proxy.pki / "root-ca.pem") as client:
+        trickle = client.request("/upload/trickle", method="POST", headers=[("content-length", "100000")],
+                                 end_stream=False)
+        # One byte every 50 ms: 20 B/s, below the 100 B/s floor, and never silent for 2 s.
+        deadline = time.monotonic() + 30
+        result = client.results[trickle]
+        while not result.done:
+            assert time.monotonic() < deadline, "no answer to the trickle"
+            client.send_body(trickle, b"x", end_stream=False)
+            try:
+                client.read_once(time.monotonic() + 0.05)
+            except TimeoutError:
+                pass
+        assert result.status == 408
+    security(proxy, "request_timeout", "body_too_slow")
+    assert upload_seen(proxy, "/upload/trickle") == []
+
+
+def test_a_slow_but_steady_request_body_passes(proxy):
+    body = b"z" * 1500  # 100 bytes every 200 ms (500 B/s, five times the floor) for 3 s
+    with H2Client(proxy.port, cafile=proxy.pki / "root-ca.pem") as client:
+        steady = client.request("/upload/steady", method="POST", headers=[("content-length", str(len(body)))],
+                                end_stream=False)
+        for offset in range(0, len(body), 100):
+            client.send_body(steady, body[offset:offset + 100], end_stream=offset + 100 >= len(body))
+            try:
+                client.read_once(time.monotonic() + 0.2)
+            except TimeoutError:
+                pass
+        assert client.response(steady).status == 200
+    assert len(upload_seen(proxy, "/upload/steady")) == 1
 
 
 def test_a_header_block_left_open_ends_the_connection(proxy):
