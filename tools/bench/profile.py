@@ -36,6 +36,8 @@ def load(env, peer, seconds, connections):
     """The profiled job; values["requests"] is what costs are divided by."""
     if JOB == "h1":
         values, problems = jobs.http1_keepalive(env, peer, seconds, connections)
+    elif JOB == "h2":  # the bench's HTTP/2 job: 8 clients x 32 streams
+        values, problems = jobs.http2(env, peer, seconds, 8, 32)
     else:  # full handshakes, one request each
         values, problems = jobs.handshakes(env, peer, "ec" if JOB == "hs_ecdsa" else "rsa", seconds, connections)
         values["requests"] = values.get("completed", 0)
@@ -123,7 +125,12 @@ def run_callgrind(env, args, out):
                            stderr=subprocess.DEVNULL)
 
     with peer:
-        jobs.http1_keepalive(env, peer, 2, args.connections)  # warm: handshakes, pools, buffers
+        # Warm: handshakes, pools, buffers. The HTTP/2 job needs its own warm-up: 256 streams at
+        # once open 256 real-server connections, each a full handshake, slow under valgrind.
+        if JOB == "h2":
+            jobs.http2(env, peer, args.warm_seconds, 8, 32)
+        else:
+            jobs.http1_keepalive(env, peer, args.warm_seconds, args.connections)
         pids = procstat.process_tree(peer.pid)  # nginx and nghttpx: a master and a worker
         control(pids, "-i", "on")
         values = load(env, peer, args.seconds, args.connections)
@@ -167,8 +174,9 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--job", default="h1", choices=["h1", "hs_ecdsa", "hs_rsa"],
-                        help="h1: HTTP/1.1 keep-alive (figure 1); hs_*: full handshakes (figure 3)")
+    parser.add_argument("--warm-seconds", type=int, default=2, help="callgrind: load before collecting")
+    parser.add_argument("--job", default="h1", choices=["h1", "h2", "hs_ecdsa", "hs_rsa"],
+                        help="h1: HTTP/1.1 keep-alive (figure 1); h2: HTTP/2, h2load 8 x 32 streams (figure 2); hs_*: full handshakes (figure 3)")
     parser.add_argument("--preload", help="a shared object preloaded into the proxy (experiments: what a "
                                           "change would gain, measured before the change is made)")
     args = parser.parse_args()
