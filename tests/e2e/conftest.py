@@ -9,7 +9,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.support.espd_process import Espd  # noqa: E402
 from tests.support.pki import standard_pki  # noqa: E402
+from tests.support.configs import base_config, listen_port  # noqa: E402
 from tests.support.real_server import RealServer  # noqa: E402
+from tests.support.recording_server import RecordingServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +59,24 @@ def espd_factory(workdir, request):
         if (failed or problems) and espd.log:
             sys.stderr.write("\n--- last espd log records ---\n%s\n" % espd.tail(60))
     assert not problems, "; ".join(problems)
+
+
+@pytest.fixture
+def smuggling_proxy(espd_factory, pki):
+    """espd in front of the lenient recording real server (tests/support/recording_server.py),
+    allowing only /ok/* of meet.mycloud.ag: (espd, server, port). One idle connection per real
+    server and one worker: every forwarded request reuses the same real-server connection, where
+    a desync would poison the next request."""
+    server = RecordingServer(pki)
+    config = base_config(pki, [server], service={
+        "esp": {"enabled": True, "allowed_hosts": ["meet.mycloud.ag"], "allowed_directories": ["/ok/*"]},
+        "limits": {"header_timeout_s": 5},
+    }, pool={"max_idle_connections_per_server": 1}, extra={"workers": 1})
+    espd = espd_factory()
+    espd.write_config(config)
+    espd.start()
+    yield espd, server, listen_port(config)
+    server.stop()
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

@@ -20,11 +20,7 @@ Decisions (RFC 9110/9112), also in docs/SECURITY.md:
 - Absolute-form: its authority must be the Host, and the path inside it is what ESP checks.
 """
 
-import pytest
-
 from tests.support.clients import HttpClient
-from tests.support.configs import base_config, listen_port
-from tests.support.recording_server import RecordingServer
 
 HOST = "meet.mycloud.ag"
 SMUGGLED = b"GET /admin/smuggled HTTP/1.1\r\nHost: " + HOST.encode() + b"\r\n\r\n"
@@ -59,22 +55,6 @@ class Case:
         return self.name
 
 
-@pytest.fixture
-def proxy(espd_factory, pki):
-    server = RecordingServer(pki)
-    config = base_config(pki, [server], service={
-        "esp": {"enabled": True, "allowed_hosts": [HOST], "allowed_directories": ["/ok/*"]},
-        # One idle connection per real server and one worker: every forwarded request reuses the
-        # same real-server connection, where a desync would poison the next request.
-        "limits": {"header_timeout_s": 5},
-    }, pool={"max_idle_connections_per_server": 1}, extra={"workers": 1})
-    espd = espd_factory()
-    espd.write_config(config)
-    espd.start()
-    yield espd, server, listen_port(config)
-    server.stop()
-
-
 def run_cases(proxy, pki, cases):
     espd, server, port = proxy
     expected_complete, expected_aborted = [], set()
@@ -105,9 +85,9 @@ def run_cases(proxy, pki, cases):
     return server
 
 
-def test_content_length_and_transfer_encoding_together(proxy, pki):
+def test_content_length_and_transfer_encoding_together(smuggling_proxy, pki):
     chunked_smuggle = b"0\r\n\r\n" + SMUGGLED
-    run_cases(proxy, pki, [
+    run_cases(smuggling_proxy, pki, [
         Case("CL.TE", post(b"/ok/a", b"Content-Length: %d" % len(chunked_smuggle),
                            b"Transfer-Encoding: chunked", body=chunked_smuggle)),
         Case("TE.CL", post(b"/ok/a", b"Transfer-Encoding: chunked", b"Content-Length: 4",
@@ -117,7 +97,7 @@ def test_content_length_and_transfer_encoding_together(proxy, pki):
     ])
 
 
-def test_transfer_encoding_obfuscations(proxy, pki):
+def test_transfer_encoding_obfuscations(smuggling_proxy, pki):
     smuggle = b"0\r\n\r\n" + SMUGGLED
     cl = b"Content-Length: %d" % len(smuggle)
     refused = [
@@ -148,13 +128,13 @@ def test_transfer_encoding_obfuscations(proxy, pki):
                                         body=b"5\r\nhello\r\n0\r\n\r\n" + SMUGGLED),
              statuses=(200, 403), forwarded=["/ok/te-upper"], closed=False),
     ]
-    server = run_cases(proxy, pki, cases)
+    server = run_cases(smuggling_proxy, pki, cases)
     heads = b"".join(r.head for r in server.requests() if r.target.startswith("/ok/te-"))
     assert heads.count(b"\r\nTransfer-Encoding: chunked\r\n") == 2
     assert b"CHUNKED" not in heads and b"\t" not in heads
 
 
-def test_content_length_forms(proxy, pki):
+def test_content_length_forms(smuggling_proxy, pki):
     body = SMUGGLED
     refused = [b"+%d", b"-1", b"%d, %d", b"%d,%d", b"0x%x", b"%d 0", b"99999999999999999999", b"%d.0", b""]
     cases = []
@@ -174,12 +154,12 @@ def test_content_length_forms(proxy, pki):
         Case("request inside a body", post(b"/ok/cl-body", b"Content-Length: %d" % len(body), body=body),
              statuses=(200,), forwarded=["/ok/cl-body"], closed=False),
     ]
-    server = run_cases(proxy, pki, cases)
+    server = run_cases(smuggling_proxy, pki, cases)
     (cl05,) = [r for r in server.requests() if r.target == "/ok/cl-05"]
     assert b"\r\nContent-Length: 5\r\n" in cl05.head and b"Content-Length: 05" not in cl05.head
 
 
-def test_chunk_extensions_and_size_overflow(proxy, pki):
+def test_chunk_extensions_and_size_overflow(smuggling_proxy, pki):
     def chunked(target, body):
         return post(target, b"Transfer-Encoding: chunked", body=body)
 
@@ -203,14 +183,14 @@ def test_chunk_extensions_and_size_overflow(proxy, pki):
         Case("bare LF after data", chunked(b"/ok/lf", b"5\r\nhello\n0\r\n\r\n" + SMUGGLED), aborted=["/ok/lf"]),
         Case("request line as trailer", chunked(b"/ok/trailer", b"0\r\n" + SMUGGLED), aborted=["/ok/trailer"]),
     ]
-    server = run_cases(proxy, pki, cases)
+    server = run_cases(smuggling_proxy, pki, cases)
     (ext,) = [r for r in server.requests() if r.target == "/ok/ext"]
     stream = server.raw_bytes()[ext.conn][ext.start:ext.end]
     assert stream.endswith(b"\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), stream
 
 
-def test_line_endings_folding_and_control_characters(proxy, pki):
-    run_cases(proxy, pki, [
+def test_line_endings_folding_and_control_characters(smuggling_proxy, pki):
+    run_cases(smuggling_proxy, pki, [
         Case("bare LF line ends", b"GET /ok/a HTTP/1.1\nHost: " + HOST.encode() + b"\n\n" + SMUGGLED),
         Case("bare LF hides a request", get(b"/ok/a", b"X-A: a\nGET /admin/smuggled HTTP/1.1")),
         Case("CR hides a request", get(b"/ok/a", b"X-A: a\rGET /admin/smuggled HTTP/1.1")),
@@ -228,8 +208,8 @@ def test_line_endings_folding_and_control_characters(proxy, pki):
     ])
 
 
-def test_absolute_form_against_host(proxy, pki):
-    run_cases(proxy, pki, [
+def test_absolute_form_against_host(smuggling_proxy, pki):
+    run_cases(smuggling_proxy, pki, [
         Case("authority differs from Host", get(b"http://evil.example/ok/a")),
         Case("userinfo in the authority", get(b"http://" + HOST.encode() + b"@evil.example/ok/a")),
         # The path inside an absolute-form target is what ESP checks.
@@ -240,8 +220,8 @@ def test_absolute_form_against_host(proxy, pki):
     ])
 
 
-def test_http10_keep_alive_tricks(proxy, pki):
-    run_cases(proxy, pki, [
+def test_http10_keep_alive_tricks(smuggling_proxy, pki):
+    run_cases(smuggling_proxy, pki, [
         # espd closes an HTTP/1.0 connection after its first response, keep-alive or not (it does
         # not offer 1.0 keep-alive): what follows is never read, whatever it looks like.
         Case("1.0 closes", get(b"/ok/h10", version=b"HTTP/1.0") + SMUGGLED, statuses=(200,),
@@ -260,8 +240,8 @@ def test_http10_keep_alive_tricks(proxy, pki):
     ])
 
 
-def test_pipelined_requests_after_an_error(proxy, pki):
-    run_cases(proxy, pki, [
+def test_pipelined_requests_after_an_error(smuggling_proxy, pki):
+    run_cases(smuggling_proxy, pki, [
         Case("after a parse error", get(b"/ok/p1") + post(b"/ok/p2", b"Content-Length: +1") + SMUGGLED,
              statuses=(200, 400), forwarded=["/ok/p1"]),
         Case("after a bad chunk", get(b"/ok/p3") + post(b"/ok/p4", b"Transfer-Encoding: chunked",
@@ -277,8 +257,8 @@ def test_pipelined_requests_after_an_error(proxy, pki):
     ])
 
 
-def test_hop_by_hop_upgrade_and_forwarding_lookalikes_do_not_reach_the_server(proxy, pki):
-    server = run_cases(proxy, pki, [
+def test_hop_by_hop_upgrade_and_forwarding_lookalikes_do_not_reach_the_server(smuggling_proxy, pki):
+    server = run_cases(smuggling_proxy, pki, [
         Case("h2c upgrade", get(b"/ok/h2c", b"Upgrade: h2c", b"HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA",
                                 b"Connection: Upgrade, HTTP2-Settings"),
              statuses=(200,), forwarded=["/ok/h2c"], closed=False),

@@ -6,30 +6,13 @@ For each, espd refuses the stream (RST_STREAM, a 4xx, or a GOAWAY) or forwards e
 request with canonical framing; the real server never sees a request espd did not check, and a
 probe after each case finds the pooled real-server connection in sync."""
 
-import pytest
 from hyperframe.frame import DataFrame, HeadersFrame
 
-from tests.support.configs import base_config, listen_port
 from tests.support.h2_client import H2Client, RawH2
-from tests.support.recording_server import RecordingServer
 
 HOST = "meet.mycloud.ag"
 SMUGGLED = b"GET /admin/smuggled HTTP/1.1\r\nHost: " + HOST.encode() + b"\r\n\r\n"
 REFUSED = "refused"  # RST_STREAM, GOAWAY or a 4xx answer: the stream never became a request
-
-
-@pytest.fixture
-def proxy(espd_factory, pki):
-    server = RecordingServer(pki)
-    config = base_config(pki, [server], service={
-        "esp": {"enabled": True, "allowed_hosts": [HOST], "allowed_directories": ["/ok/*"]},
-        "limits": {"header_timeout_s": 5},
-    }, pool={"max_idle_connections_per_server": 1}, extra={"workers": 1})
-    espd = espd_factory()
-    espd.write_config(config)
-    espd.start()
-    yield espd, server, listen_port(config)
-    server.stop()
 
 
 def fields(path=b"/ok/a", method=b"POST", extra=(), authority=HOST.encode()):
@@ -94,9 +77,9 @@ def run_cases(proxy, pki, cases):
     return server
 
 
-def test_field_values_that_would_split_the_forwarded_head(proxy, pki):
+def test_field_values_that_would_split_the_forwarded_head(smuggling_proxy, pki):
     injected = b"1\r\n\r\n" + SMUGGLED.rstrip(b"\r\n")
-    run_cases(proxy, pki, [
+    run_cases(smuggling_proxy, pki, [
         Case("CR LF in a value", fields(method=b"GET", extra=[(b"x-a", injected)])),
         Case("bare LF in a value", fields(method=b"GET", extra=[(b"x-a", b"1\nGET /admin/smuggled")])),
         Case("bare CR in a value", fields(method=b"GET", extra=[(b"x-a", b"1\rGET /admin/smuggled")])),
@@ -110,9 +93,9 @@ def test_field_values_that_would_split_the_forwarded_head(proxy, pki):
     ])
 
 
-def test_framing_fields_and_the_body(proxy, pki):
+def test_framing_fields_and_the_body(smuggling_proxy, pki):
     chunked_smuggle = b"0\r\n\r\n" + SMUGGLED
-    run_cases(proxy, pki, [
+    run_cases(smuggling_proxy, pki, [
         # The body that looks like a request is one body: forwarded whole, with its own framing.
         Case("request in the body, no content-length", fields(path=b"/ok/body"), body=SMUGGLED,
              outcome=200, forwarded="/ok/body"),
@@ -135,9 +118,9 @@ def test_framing_fields_and_the_body(proxy, pki):
     ])
 
 
-def test_lookalike_framing_fields_never_reach_the_real_server(proxy, pki):
+def test_lookalike_framing_fields_never_reach_the_real_server(smuggling_proxy, pki):
     # Valid HTTP/2 names that IIS (one CGI variable with the real ones) would read as framing.
-    server = run_cases(proxy, pki, [
+    server = run_cases(smuggling_proxy, pki, [
         Case("lookalikes", fields(path=b"/ok/lookalike", extra=[(b"content_length", b"0"),
                                                                  (b"transfer_encoding", b"chunked")]),
              body=b"0\r\n\r\n" + SMUGGLED, outcome=200, forwarded="/ok/lookalike"),
