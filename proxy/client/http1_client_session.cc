@@ -87,16 +87,28 @@ void Http1ClientSession::on_readable() {
   requests_this_turn_ = 0;
   // A pipelined request may already wait in the buffer (the read was scheduled for it).
   if (!conn_.input().empty()) process_input();
+  bool drained = false;
   while (!conn_.closed()) {
     if (state_ == State::kIdle && requests_this_turn_ >= kRequestsPerTurn) {
       conn_.schedule_read();  // the rest of the pipeline on the next turn, after the others
       return;
     }
-    if (!wants_input() || !make_room()) {
+    if (!wants_input()) {
       conn_.want_read(false);
       return;
     }
     IoBuffer& in = conn_.input();
+    if (drained) {
+      // The last read emptied the socket: a read now would only say EAGAIN (one syscall and a
+      // trip through OpenSSL per request); the level-triggered event calls again.
+      conn_.want_read(true);
+      in.release_if_empty();
+      return;
+    }
+    if (!make_room()) {
+      conn_.want_read(false);
+      return;
+    }
     std::span<char> space = in.writable();
     net::IoResult result = conn_.transport().read(space.data(), space.size());
     switch (result.status) {
@@ -107,6 +119,7 @@ void Http1ClientSession::on_readable() {
           body_pace_.count(result.bytes, conn_.now_ms());
         }
         process_input();
+        drained = result.drained;
         continue;
       case net::IoStatus::kWantRead:
       case net::IoStatus::kWantWrite:

@@ -193,6 +193,10 @@ void Http2ClientSession::on_readable() {
     dispatch_queued();
     pump();  // answers go out as requests come in, and the output stays small
     if (!session_ || conn_.closed()) return;
+    if (result.drained && !finishing_ && output_blocked_since_ms_ == 0) {
+      conn_.want_read(true);  // level-triggered: the next bytes raise the event again
+      break;
+    }
   }
   in.reset();  // nghttp2 keeps what it needs: an idle connection holds no input block
   pump();

@@ -95,12 +95,16 @@ IoResult Transport::read(char* buffer, size_t length) {
     errno = 0;
     size_t got = 0;
     int ret = SSL_read_ex(ssl_, buffer, length, &got);
-    if (ret == 1) return {IoStatus::kOk, got};
+    if (ret == 1) {
+      // SSL_has_pending also counts received bytes of a record not yet complete (read-ahead).
+      bool drained = got < length && SSL_pending(ssl_) == 0 && !SSL_has_pending(ssl_);
+      return {IoStatus::kOk, got, drained};
+    }
     return ssl_result(0, "TLS read");
   }
   for (;;) {
     ssize_t n = ::recv(fd_, buffer, length, 0);
-    if (n > 0) return {IoStatus::kOk, static_cast<size_t>(n)};
+    if (n > 0) return {IoStatus::kOk, static_cast<size_t>(n), static_cast<size_t>(n) < length};
     if (n == 0) return {IoStatus::kEof};
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return {IoStatus::kWantRead};

@@ -19,6 +19,11 @@ enum class IoStatus : uint8_t {
 struct IoResult {
   IoStatus status;
   size_t bytes = 0;
+  // kOk from read() only: fewer bytes than asked for and nothing left buffered inside OpenSSL,
+  // so a further read now would say kWantRead. The socket events are level-triggered, so a
+  // caller may stop here and wait for the next one: no byte can be left unannounced (what
+  // OpenSSL holds it reports as pending; what the kernel holds raises the event again).
+  bool drained = false;
 };
 
 // Owns the socket and the SSL object. A TLS write that returns kWantRead/kWantWrite must be

@@ -364,9 +364,15 @@ void RealServerConnection::read_response() {
         if (phase_ == Phase::kDone) {
           must_close_ = true;  // bytes after the response: never reuse this connection
           in_.consume(in_.size());
-          continue;
+        } else {
+          deliver();
         }
-        deliver();
+        // The socket is empty: a read now would only say EAGAIN; the level-triggered event
+        // calls again when bytes arrive.
+        if (result.drained) {
+          if (state_ == State::kActive && !paused_ && in_.empty()) in_.release_if_empty();
+          return;
+        }
         continue;
       case net::IoStatus::kWantRead:
         if (in_.empty()) in_.release_if_empty();
