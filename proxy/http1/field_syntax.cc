@@ -1,26 +1,10 @@
 // Character classes and the field-line grammar shared by the HTTP/1.1 parsers.
 #include "proxy/http1/field_syntax.h"
 
-#include <array>
 #include <cstring>
 
 namespace espd::http1 {
 namespace {
-
-constexpr std::array<bool, 256> make_token_table() {
-  std::array<bool, 256> table{};
-  for (int c = '0'; c <= '9'; ++c)
-    table[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c)
-    table[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c)
-    table[c] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~"))
-    table[static_cast<unsigned char>(c)] = true;
-  return table;
-}
-
-constexpr std::array<bool, 256> kToken = make_token_table();
 
 bool is_host_char(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -29,30 +13,6 @@ bool is_host_char(unsigned char c) {
 
 }  // namespace
 
-bool is_token_char(unsigned char c) {
-  return kToken[c];
-}
-
-bool is_token(std::string_view text) {
-  if (text.empty()) return false;
-  for (unsigned char c : text) {
-    if (!kToken[c]) return false;
-  }
-  return true;
-}
-
-bool is_field_value_char(unsigned char c) {
-  return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
-std::string_view trim_ows(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
-
 ParseError parse_field_line(std::string_view line, Header& field) {
   if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) return ParseError::kObsFold;
   size_t colon = line.find(':');
@@ -60,9 +20,7 @@ ParseError parse_field_line(std::string_view line, Header& field) {
   std::string_view name = line.substr(0, colon);
   if (!is_token(name)) return ParseError::kBadHeaderName;
   std::string_view value = line.substr(colon + 1);
-  for (unsigned char c : value) {
-    if (!is_field_value_char(c)) return ParseError::kBadHeaderValue;
-  }
+  if (!is_field_value(value)) return ParseError::kBadHeaderValue;
   field.name = name;
   field.value = trim_ows(value);
   return ParseError::kNone;

@@ -5,15 +5,10 @@
 #include <cstddef>
 #include <string_view>
 
+#include "proxy/http1/char_class.h"
 #include "proxy/http1/message.h"
 
 namespace espd::http1 {
-
-bool is_token_char(unsigned char c);
-bool is_token(std::string_view text);
-// Field-value bytes: HTAB, SP, VCHAR, obs-text. Not NUL, CR, LF, other controls, DEL.
-bool is_field_value_char(unsigned char c);
-std::string_view trim_ows(std::string_view text);
 
 // Parses one field line (without its CRLF) into `field`. Errors: kObsFold (leading whitespace),
 // kBadHeaderName (empty, non-token, whitespace before the colon), kBadHeaderValue.

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/http1/char_class.h"
+
 namespace espd::http1 {
 
 struct Header {
@@ -37,6 +39,9 @@ struct RequestHead {
   bool connection_keep_alive = false;  // "Connection: keep-alive" present
   bool expect_continue = false;        // "Expect: 100-continue"
   std::vector<Header> headers;         // every field, in order, including Host
+  // The received field lines, each with its CRLF, without the empty line ("" if none, or if the
+  // head was not parsed from HTTP/1.1): forwarding copies unchanged lines from here.
+  std::string_view field_lines;
 };
 
 struct ResponseHead {
@@ -47,6 +52,7 @@ struct ResponseHead {
   bool connection_close = false;
   bool connection_keep_alive = false;
   std::vector<Header> headers;
+  std::string_view field_lines;  // as in RequestHead
 };
 
 // Why a message was rejected. Each maps to one status (request_error_status) and one log reason
@@ -83,11 +89,17 @@ enum class ParseError : uint8_t {
 const char* error_reason(ParseError error);       // stable snake_case name for logs
 uint16_t request_error_status(ParseError error);  // 400, 414, 431 or 505
 
-// ASCII case-insensitive equality (header names, tokens).
-bool iequals(std::string_view a, std::string_view b);
 // Like iequals, but "_" also equals "-": the names a CGI-style server variable (IIS, PHP) merges,
 // so "X_Forwarded_For" arrives as HTTP_X_FORWARDED_FOR just like "X-Forwarded-For".
-bool iequals_as_server_variable(std::string_view a, std::string_view b);
+constexpr bool iequals_as_server_variable(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    unsigned char x = to_lower_ascii(static_cast<unsigned char>(a[i] == '_' ? '-' : a[i]));
+    unsigned char y = to_lower_ascii(static_cast<unsigned char>(b[i] == '_' ? '-' : b[i]));
+    if (x != y) return false;
+  }
+  return true;
+}
 
 // True for the fields a proxy must not forward (RFC 9110 7.6.1): Connection, Keep-Alive,
 // Proxy-Connection, TE, Transfer-Encoding, Upgrade, Proxy-Authenticate, Proxy-Authorization.
