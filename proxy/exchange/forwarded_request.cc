@@ -1,22 +1,31 @@
 // Writing the HTTP/1.1 request head that goes to the real server.
 #include "proxy/exchange/forwarded_request.h"
 
-#include <string>
+#include <charconv>
+
+#include "proxy/base/head_writer.h"
+#include "proxy/exchange/field_line_writer.h"
+#include "proxy/http1/connection_tokens.h"
 
 namespace espd::exchange {
 
 void write_forwarded_request(BufferPool& pool, IoBuffer& out, const http1::RequestHead& head,
                              std::string_view path, std::string_view query,
                              const ForwardingOptions& options) {
-  out.append(pool, head.method);
-  out.append(pool, " ");
-  out.append(pool, path);
+  http1::ConnectionTokens listed(head.headers);
+  HeadWriter writer(pool, out,
+                    head.method.size() + path.size() + query.size() + head.host.size() +
+                        options.client_ip.size() + field_lines_size(head.headers) + 160);
+  writer.put(head.method);
+  writer.put(" ");
+  writer.put(path);
   if (!query.empty()) {
-    out.append(pool, "?");
-    out.append(pool, query);
+    writer.put("?");
+    writer.put(query);
   }
-  out.append(pool, " HTTP/1.1\r\n");
+  writer.put(" HTTP/1.1\r\n");
   bool has_host = false;
+  FieldLineWriter lines(writer, head.field_lines);
   for (const http1::Header& field : head.headers) {
     if (http1::is_hop_by_hop(field.name)) continue;
     // Rewritten below in canonical form ("05" becomes "5"). Lookalikes ("content_length", which an
@@ -32,38 +41,35 @@ void write_forwarded_request(BufferPool& pool, IoBuffer& out, const http1::Reque
     if (options.x_forwarded_proto &&
         http1::iequals_as_server_variable(field.name, "x-forwarded-proto"))
       continue;
-    if (http1::listed_in_connection(head.headers, field.name) &&
-        !http1::iequals(field.name, "host")) {
-      continue;
-    }
-    if (http1::iequals(field.name, "host")) has_host = true;
-    out.append(pool, field.name);
-    out.append(pool, ": ");
-    out.append(pool, field.value);
-    out.append(pool, "\r\n");
+    bool is_host = field.name.size() == 4 && http1::iequals(field.name, "host");
+    if (!is_host && !listed.empty() && listed.contains(field.name)) continue;
+    has_host = has_host || is_host;
+    lines.keep(field);
   }
+  lines.flush();
   if (!has_host && !head.host.empty()) {
-    out.append(pool, "Host: ");
-    out.append(pool, head.host);
-    out.append(pool, "\r\n");
+    writer.put("Host: ");
+    writer.put(head.host);
+    writer.put("\r\n");
   }
-  if (head.body.kind == http1::BodyKind::kChunked)
-    out.append(pool, "Transfer-Encoding: chunked\r\n");
+  if (head.body.kind == http1::BodyKind::kChunked) writer.put("Transfer-Encoding: chunked\r\n");
   if (head.body.kind == http1::BodyKind::kContentLength) {
-    out.append(pool, "Content-Length: ");
-    out.append(pool, std::to_string(head.body.content_length));
-    out.append(pool, "\r\n");
+    char length[24];
+    auto end = std::to_chars(length, length + sizeof(length), head.body.content_length).ptr;
+    writer.put("Content-Length: ");
+    writer.put(std::string_view(length, end - length));
+    writer.put("\r\n");
   }
   if (options.x_forwarded_for) {
-    out.append(pool, "X-Forwarded-For: ");
-    out.append(pool, options.client_ip);
-    out.append(pool, "\r\n");
+    writer.put("X-Forwarded-For: ");
+    writer.put(options.client_ip);
+    writer.put("\r\n");
   }
   if (options.x_forwarded_proto) {
-    out.append(pool,
-               options.client_tls ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
+    writer.put(options.client_tls ? std::string_view("X-Forwarded-Proto: https\r\n")
+                                  : std::string_view("X-Forwarded-Proto: http\r\n"));
   }
-  out.append(pool, "\r\n");
+  writer.put("\r\n");
 }
 
 }  // namespace espd::exchange

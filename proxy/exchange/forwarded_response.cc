@@ -3,6 +3,10 @@
 
 #include <charconv>
 
+#include "proxy/base/head_writer.h"
+#include "proxy/exchange/field_line_writer.h"
+#include "proxy/http1/connection_tokens.h"
+
 namespace espd::exchange {
 
 ClientFraming choose_client_framing(const http1::ResponseHead& head, bool request_was_head,
@@ -24,30 +28,32 @@ ClientFraming choose_client_framing(const http1::ResponseHead& head, bool reques
 
 void write_forwarded_response(BufferPool& pool, IoBuffer& out, const http1::ResponseHead& head,
                               ClientFraming framing, bool close, std::string_view extra_fields) {
+  http1::ConnectionTokens listed(head.headers);
+  // Framing is ours to state; a HEAD response keeps the Content-Length it would have had.
+  bool drop_length = framing != ClientFraming::kContentLength && framing != ClientFraming::kNone;
   char status[8];
   auto end = std::to_chars(status, status + sizeof(status), head.status).ptr;
-  out.append(pool, "HTTP/1.1 ");
-  out.append(pool, std::string_view(status, end - status));
-  out.append(pool, " ");
-  out.append(pool, head.reason);
-  out.append(pool, "\r\n");
+  HeadWriter writer(pool, out,
+                    field_lines_size(head.headers) + head.reason.size() + extra_fields.size() + 64);
+  writer.put("HTTP/1.1 ");
+  writer.put(std::string_view(status, end - status));
+  writer.put(" ");
+  writer.put(head.reason);
+  writer.put("\r\n");
+  FieldLineWriter lines(writer, head.field_lines);
   for (const http1::Header& field : head.headers) {
     if (http1::is_hop_by_hop(field.name)) continue;
-    if (http1::listed_in_connection(head.headers, field.name)) continue;
-    // Framing is ours to state; a HEAD response keeps the Content-Length it would have had.
-    if (http1::iequals(field.name, "content-length") && framing != ClientFraming::kContentLength &&
-        framing != ClientFraming::kNone) {
+    if (!listed.empty() && listed.contains(field.name)) continue;
+    if (drop_length && field.name.size() == 14 && http1::iequals(field.name, "content-length")) {
       continue;
     }
-    out.append(pool, field.name);
-    out.append(pool, ": ");
-    out.append(pool, field.value);
-    out.append(pool, "\r\n");
+    lines.keep(field);
   }
-  if (framing == ClientFraming::kChunked) out.append(pool, "Transfer-Encoding: chunked\r\n");
-  if (close) out.append(pool, "Connection: close\r\n");
-  out.append(pool, extra_fields);
-  out.append(pool, "\r\n");
+  lines.flush();
+  if (framing == ClientFraming::kChunked) writer.put("Transfer-Encoding: chunked\r\n");
+  if (close) writer.put("Connection: close\r\n");
+  writer.put(extra_fields);
+  writer.put("\r\n");
 }
 
 }  // namespace espd::exchange

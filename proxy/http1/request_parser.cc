@@ -118,6 +118,8 @@ ParseStatus RequestParser::parse(std::string_view data, RequestHead& head) {
   int hosts = 0;
   bool has_length = false;
   bool has_transfer_encoding = false;
+  // The section ends with the empty line's CRLF, which is not a field line.
+  head.field_lines = section.substr(line_end + 2, section.size() - line_end - 4);
   ParseError error =
       for_each_field(section.substr(line_end + 2), limits_.max_headers, [&](const Header& field) {
         head.headers.push_back(field);

@@ -62,6 +62,8 @@ ParseStatus ResponseParser::parse(std::string_view data, bool request_was_head,
   bool has_length = false;
   bool has_transfer_encoding = false;
   uint64_t length = 0;
+  // The section ends with the empty line's CRLF, which is not a field line.
+  head.field_lines = section.substr(line_end + 2, section.size() - line_end - 4);
   ParseError error =
       for_each_field(section.substr(line_end + 2), limits_.max_headers, [&](const Header& field) {
         head.headers.push_back(field);

@@ -3,6 +3,8 @@
 
 #include "proxy/exchange/forwarded_request.h"
 #include "proxy/exchange/forwarded_response.h"
+#include "proxy/http1/request_parser.h"
+#include "proxy/http1/response_parser.h"
 
 using namespace espd;
 using namespace espd::exchange;
@@ -136,4 +138,101 @@ TEST_CASE("a close-delimited response re-framed as chunked loses no Content-Leng
   head.headers = {{"Content-Length", "9"}};
   write_forwarded_response(pool, out, head, ClientFraming::kContentLength, false, {});
   CHECK(out.readable() == "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n");
+}
+
+// Heads parsed from received bytes: unchanged lines are copied from the received section in runs;
+// the output must be what writing each kept field as "name: value\r\n" gives.
+TEST_CASE(
+    "a parsed request head: received lines copied, odd spacing normalised, dropped fields cut") {
+  std::string received =
+      "GET /a?b HTTP/1.1\r\n"
+      "Host: meet.mycloud.ag\r\n"
+      "Accept: */*\r\n"
+      "Connection: keep-alive, X-Hop\r\n"
+      "X-Hop: 1\r\n"
+      "User-Agent:  spaced \r\n"
+      "Cookie:MS-WSMAN=abc\r\n"
+      "X-Empty: \r\n"
+      "X-Forwarded-For: 6.6.6.6\r\n"
+      "Accept-Language: de\r\n"
+      "Content-Length: 0\r\n"
+      "\r\n";
+  http1::RequestParser parser;
+  http1::RequestHead head;
+  REQUIRE(parser.parse(received, head) == http1::ParseStatus::kComplete);
+  CHECK(head.field_lines == std::string_view(received).substr(19, received.size() - 19 - 2));
+  BufferPool pool;
+  IoBuffer out;
+  ForwardingOptions options;
+  options.client_ip = "192.0.2.7";
+  write_forwarded_request(pool, out, head, head.path, head.query, options);
+  CHECK(out.readable() ==
+        "GET /a?b HTTP/1.1\r\n"
+        "Host: meet.mycloud.ag\r\n"
+        "Accept: */*\r\n"
+        "User-Agent: spaced\r\n"
+        "Cookie: MS-WSMAN=abc\r\n"
+        "X-Empty: \r\n"
+        "Accept-Language: de\r\n"
+        "Content-Length: 0\r\n"
+        "X-Forwarded-For: 192.0.2.7\r\n"
+        "X-Forwarded-Proto: https\r\n"
+        "\r\n");
+}
+
+TEST_CASE("a parsed response head: runs of received lines around the dropped ones") {
+  std::string received =
+      "HTTP/1.1 200 OK\r\n"
+      "Server: nginx\r\n"
+      "Date: Tue, 01 Dec 2026 23:00:00 GMT\r\n"
+      "Content-Type: text/html\r\n"
+      "Content-Length: 1024\r\n"
+      "Connection: keep-alive\r\n"
+      "Keep-Alive: timeout=60\r\n"
+      "ETag: \"x\"\r\n"
+      "Accept-Ranges: bytes\r\n"
+      "\r\n";
+  http1::ResponseParser parser;
+  http1::ResponseHead head;
+  REQUIRE(parser.parse(received, false, head) == http1::ParseStatus::kComplete);
+  BufferPool pool;
+  IoBuffer out;
+  write_forwarded_response(pool, out, head, ClientFraming::kContentLength, false,
+                           "Set-Cookie: a=1\r\n");
+  CHECK(out.readable() ==
+        "HTTP/1.1 200 OK\r\n"
+        "Server: nginx\r\n"
+        "Date: Tue, 01 Dec 2026 23:00:00 GMT\r\n"
+        "Content-Type: text/html\r\n"
+        "Content-Length: 1024\r\n"
+        "ETag: \"x\"\r\n"
+        "Accept-Ranges: bytes\r\n"
+        "Set-Cookie: a=1\r\n"
+        "\r\n");
+  IoBuffer chunked;
+  write_forwarded_response(pool, chunked, head, ClientFraming::kChunked, true, {});
+  CHECK(chunked.readable() ==
+        "HTTP/1.1 200 OK\r\n"
+        "Server: nginx\r\n"
+        "Date: Tue, 01 Dec 2026 23:00:00 GMT\r\n"
+        "Content-Type: text/html\r\n"
+        "ETag: \"x\"\r\n"
+        "Accept-Ranges: bytes\r\n"
+        "Transfer-Encoding: chunked\r\n"
+        "Connection: close\r\n"
+        "\r\n");
+}
+
+TEST_CASE("a head larger than the first reservation still comes out whole") {
+  std::string big(40000, 'v');
+  http1::ResponseHead head;
+  head.status = 200;
+  head.reason = "OK";
+  head.headers = {{"X-Big", big}, {"X-Small", "s"}};
+  BufferPool pool;
+  IoBuffer out;
+  out.append(pool, "earlier bytes|");
+  write_forwarded_response(pool, out, head, ClientFraming::kNone, false, std::string(20000, 'e'));
+  CHECK(out.readable() == "earlier bytes|HTTP/1.1 200 OK\r\nX-Big: " + big + "\r\nX-Small: s\r\n" +
+                              std::string(20000, 'e') + "\r\n");
 }
