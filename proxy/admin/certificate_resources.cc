@@ -324,7 +324,7 @@ AdminResponse CertificateResources::create_csr(const std::string& name, const js
   if (!sans.empty()) {
     std::string list;
     for (const std::string& san : sans)
-      list += (list.empty() ? "" : ",") + std::string("DNS:") + san;
+      list.append(list.empty() ? "" : ",").append("DNS:").append(san);
     STACK_OF(X509_EXTENSION)* extensions = sk_X509_EXTENSION_new_null();
     X509_EXTENSION* extension =
         X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, list.c_str());

@@ -27,7 +27,8 @@ LoadResult finish(const nlohmann::json& document, const SourceMap& sources,
   config->base_dir = base_dir;
   if (document.is_object()) {
     for (const auto& [key, value] : document.items()) {
-      config->top_level_files[key] = sources.file_for("/" + json_pointer_token(key));
+      config->top_level_files[key] =
+          sources.file_for(std::string("/").append(json_pointer_token(key)));
     }
   }
   parse_document(document, sources, *config, diagnostics);
@@ -50,7 +51,7 @@ void merge_file(const nlohmann::json& part, const std::string& file, nlohmann::j
     return;
   }
   for (const auto& [key, value] : part.items()) {
-    std::string pointer = "/" + json_pointer_token(key);
+    std::string pointer = std::string("/").append(json_pointer_token(key));
     if (is_entity_map(key) && value.is_object()) {
       nlohmann::json& target = merged[key];
       if (target.is_null()) target = nlohmann::json::object();

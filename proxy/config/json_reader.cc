@@ -52,7 +52,7 @@ std::optional<nlohmann::json> parse_json_text(const std::string& text,
   auto pointer = [&]() {
     std::string p;
     for (const std::string& token : path)
-      p += "/" + json_pointer_token(token);
+      p.append("/").append(json_pointer_token(token));
     return p;
   };
   std::vector<size_t> array_index;
@@ -84,7 +84,7 @@ std::optional<nlohmann::json> parse_json_text(const std::string& text,
       case Event::key: {
         pending_key = parsed.get<std::string>();
         if (!keys.back().insert(pending_key).second && duplicate_pointer.empty()) {
-          duplicate_pointer = pointer() + "/" + json_pointer_token(pending_key);
+          duplicate_pointer = pointer().append("/").append(json_pointer_token(pending_key));
         }
         break;
       }

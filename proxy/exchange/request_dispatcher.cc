@@ -23,9 +23,9 @@ Dispatch redirect_to_https(const runtime::VirtualService& service, const esp::No
                            const http1::RequestHead& head) {
   std::string location = "https://" + host.name;
   uint16_t port = service.config->redirect_to_https.https_port;
-  if (port != 443) location += ":" + std::to_string(port);
+  if (port != 443) location.append(":").append(std::to_string(port));
   location += head.path.empty() ? "/" : std::string(head.path);
-  if (!head.query.empty()) location += "?" + std::string(head.query);
+  if (!head.query.empty()) location.append("?").append(head.query);
   Dispatch d = local(301, "redirect_to_https", "Moved to " + location + "\n");
   d.extra_fields = "Location: " + location + "\r\n";
   return d;
