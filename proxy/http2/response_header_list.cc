@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "proxy/http1/connection_tokens.h"
 #include "proxy/http1/field_syntax.h"
 
 namespace espd::http2 {
@@ -60,9 +61,10 @@ void ResponseHeaderList::build_forwarded(const http1::ResponseHead& head,
   clear();
   char digits[24];
   add(":status", decimal(digits, head.status));
+  http1::ConnectionTokens listed(head.headers);
   for (const http1::Header& field : head.headers) {
     if (http1::is_hop_by_hop(field.name)) continue;
-    if (http1::listed_in_connection(head.headers, field.name)) continue;
+    if (!listed.empty() && listed.contains(field.name)) continue;
     add(field.name, field.value);
   }
   add_field_lines(extra_field_lines);
