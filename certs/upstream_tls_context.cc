@@ -6,6 +6,9 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include <atomic>
+#include <ctime>
+
 #include "proxy/net/socket_address.h"
 #include "proxy/net/transport.h"
 
@@ -26,7 +29,26 @@ void cache_extensions(X509_STORE* store) {
   }
 }
 
+std::atomic<uint64_t> next_context_id{1};
+
+// The SSL ex_data index under which a client SSL carries its UpstreamSessionSlot.
+int session_slot_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
 }  // namespace
+
+UpstreamTlsContext::UpstreamTlsContext() : id_(next_context_id.fetch_add(1)) {}
+
+// TLS 1.3 tickets arrive after the handshake (with the first response bytes), TLS 1.2 sessions at
+// its end: OpenSSL hands both over here. Returning 1 keeps the reference.
+int UpstreamTlsContext::on_new_session(SSL* ssl, SSL_SESSION* session) {
+  auto* slot = static_cast<const UpstreamSessionSlot*>(SSL_get_ex_data(ssl, session_slot_index()));
+  if (!slot || !slot->cache) return 0;  // health probes keep no session
+  slot->cache->store(slot->key, session);
+  return 1;
+}
 
 std::shared_ptr<UpstreamTlsContext> UpstreamTlsContext::create(
     const config::Config& config, const config::ReencryptConfig& reencrypt, const std::string& file,
@@ -106,9 +128,17 @@ std::shared_ptr<UpstreamTlsContext> UpstreamTlsContext::create(
   return context;
 }
 
-SSL* UpstreamTlsContext::new_ssl(int fd, const std::string& verify_name) const {
+SSL* UpstreamTlsContext::new_ssl(int fd, const std::string& verify_name,
+                                 const UpstreamSessionSlot* sessions) const {
   SSL* ssl = SSL_new(ctx_.get());
   if (!ssl) return nullptr;
+  if (sessions && sessions->cache) {
+    SSL_set_ex_data(ssl, session_slot_index(), const_cast<UpstreamSessionSlot*>(sessions));
+    uint64_t now_s = static_cast<uint64_t>(std::time(nullptr));
+    if (SSL_SESSION* session = sessions->cache->find(sessions->key, now_s)) {
+      SSL_set_session(ssl, session);
+    }
+  }
   SSL_set_fd(ssl, fd);
   SSL_set_connect_state(ssl);
   if (net::is_ip_literal(verify_name)) {

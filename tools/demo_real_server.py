@@ -61,6 +61,7 @@ class Connection:
         self.writer = writer
         self.conn_id = conn_id
         self.buf = bytearray()
+        self.tls_session_reused = None
 
     async def fill(self):
         data = await self.reader.read(READ_SIZE)
@@ -210,6 +211,7 @@ class Handler:
             "client": "%s:%s" % self.peer[:2], "method": request["method"],
             "target": request["target"], "version": request["version"],
             "headers": request["headers"], "body_bytes": body_size, "body_sha256": body_sha,
+            "tls_session_reused": self.conn.tls_session_reused,
         })
 
     async def handle(self, request):
@@ -361,6 +363,9 @@ async def serve_connection(state, reader, writer, port):
     state.open_connections += 1
     state.next_conn_id += 1
     conn = Connection(state, reader, writer, state.next_conn_id)
+    ssl_object = writer.get_extra_info("ssl_object")
+    # Whether the client (espd) resumed a TLS session: its upstream session cache at work.
+    conn.tls_session_reused = ssl_object.session_reused if ssl_object else None
     peer = writer.get_extra_info("peername") or ("?", 0)
     try:
         while True:

@@ -80,7 +80,10 @@ json status_document(const runtime::Snapshot& snapshot) {
                       {"requests", s.requests.load()},
                       {"failures", s.failures.load()},
                       {"bytes_to_server", s.bytes_to_server.load()},
-                      {"bytes_from_server", s.bytes_from_server.load()}};
+                      {"bytes_from_server", s.bytes_from_server.load()},
+                      {"tls_handshakes",
+                       {{"full", s.tls_full_handshakes.load()},
+                        {"resumed", s.tls_resumed_handshakes.load()}}}};
         if (report.checked) {
           entry["last_check"] = {{"ok", report.ok},
                                  {"result", report.result},
@@ -212,6 +215,16 @@ std::string prometheus_metrics(const runtime::Snapshot& snapshot) {
        [](const runtime::RealServer& r) -> uint64_t { return r.state->bytes_to_server.load(); }},
       {"espd_real_server_received_bytes_total", "counter", "Bytes received from the real server.",
        [](const runtime::RealServer& r) -> uint64_t { return r.state->bytes_from_server.load(); }},
+      {"espd_real_server_tls_full_handshakes_total", "counter",
+       "Full TLS handshakes of new connections to the real server.",
+       [](const runtime::RealServer& r) -> uint64_t {
+         return r.state->tls_full_handshakes.load();
+       }},
+      {"espd_real_server_tls_resumed_handshakes_total", "counter",
+       "TLS handshakes to the real server that resumed a cached session.",
+       [](const runtime::RealServer& r) -> uint64_t {
+         return r.state->tls_resumed_handshakes.load();
+       }},
   };
   for (const ServerMetric& metric : kServerMetrics) {
     help(metric.name, metric.type, metric.help);

@@ -157,6 +157,11 @@ void Exchange::finish() {
 
 void Exchange::on_server_connected() {
   touch();
+  if (pool_.tls) {
+    auto& handshakes = connection_->tls_resumed() ? server_->state->tls_resumed_handshakes
+                                                  : server_->state->tls_full_handshakes;
+    handshakes.fetch_add(1, std::memory_order_relaxed);
+  }
   state_ = State::kForwarding;
   arm_timer();
   client_.on_request_body_drained();

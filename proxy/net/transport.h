@@ -52,6 +52,12 @@ class Transport {
   IoResult write(const char* data, size_t length);
   // Decrypted bytes are buffered inside OpenSSL: the socket may not signal readability for them.
   bool has_pending() const { return ssl_ && SSL_has_pending(ssl_); }
+  // OpenSSL marks the session of a connection freed without close_notify as not resumable. For
+  // a connection that ends cleanly (espd is done with it) the session stays good for the next
+  // connection: record the shutdown as done before close().
+  void keep_session_resumable() {
+    if (ssl_) SSL_set_shutdown(ssl_, SSL_get_shutdown(ssl_) | SSL_SENT_SHUTDOWN);
+  }
   // Sends close_notify (best effort, never blocks) and shuts the socket for writing.
   void shutdown_write();
   void close();

@@ -27,6 +27,9 @@ struct RealServerState {
   std::atomic<uint64_t> failures{0};
   std::atomic<uint64_t> bytes_to_server{0};
   std::atomic<uint64_t> bytes_from_server{0};
+  // TLS handshakes of new connections to the server: full ones, and resumed cached sessions.
+  std::atomic<uint64_t> tls_full_handshakes{0};
+  std::atomic<uint64_t> tls_resumed_handshakes{0};
 
   // The last health check, for the status output: written by the health thread, read by the
   // admin API (never by workers, who only read `health`).

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <set>
 
 #include "listeners/connection_refusal.h"
 #include "proxy/esp/esp_log.h"
@@ -109,7 +110,16 @@ void Worker::apply(std::shared_ptr<const Snapshot> snapshot, listeners::WorkerLi
     snapshots_.remove_if([old](const SnapshotUse& use) { return &use == old; });
   }
   acceptor_->update(listeners);
-  server_connections_->drop_unused_profiles(*snapshots_.front().snapshot);
+  const Snapshot& current = *snapshots_.front().snapshot;
+  server_connections_->drop_unused_profiles(current);
+  // Sessions verified under trust configurations the new snapshot no longer has are of no use.
+  std::set<uint64_t> live_contexts;
+  for (const auto& service : current.services) {
+    for (const Pool& pool : service->pools) {
+      if (pool.tls) live_contexts.insert(pool.tls->id());
+    }
+  }
+  upstream_sessions_.retain_contexts(live_contexts);
 }
 
 SnapshotUse* Worker::acquire_snapshot() {

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "certs/upstream_session_cache.h"
 #include "listeners/acceptor.h"
 #include "proxy/base/buffer_pool.h"
 #include "proxy/http1/message.h"
@@ -60,6 +61,8 @@ class Worker {
   BufferPool& buffers() { return buffers_; }
   net::ReadyQueue& ready_queue() { return ready_queue_; }
   server::ConnectionPool& server_connections() { return *server_connections_; }
+  // TLS sessions toward real servers, for resumption by this worker's next connections.
+  certs::UpstreamSessionCache& upstream_sessions() { return upstream_sessions_; }
   // Reused for every request head parsed on this worker: a head is parsed and dispatched in one
   // go, so no connection needs to keep one (and its field vector) while idle.
   http1::RequestHead& request_head_scratch() { return request_head_scratch_; }
@@ -110,6 +113,7 @@ class Worker {
   net::ReadyQueue ready_queue_;
   http1::RequestHead request_head_scratch_;
   std::string path_scratch_;
+  certs::UpstreamSessionCache upstream_sessions_;
   std::unique_ptr<server::ConnectionPool> server_connections_;
   std::unique_ptr<listeners::Acceptor> acceptor_;
   std::list<SnapshotUse> snapshots_;  // front: current

@@ -213,6 +213,7 @@ void RealServerConnection::do_close() {
   owner_ = nullptr;
   io_.clear();
   idle_timer_.cancel();
+  transport_.keep_session_resumable();  // closed by choice, not for an error (see fail())
   transport_.close();
   in_.reset();
   out_.reset();
@@ -298,7 +299,9 @@ void RealServerConnection::finish_connect() {
     if (state_ == State::kActive && owner_) owner_->on_server_connected();
     return;
   }
-  SSL* ssl = tls_->new_ssl(transport_.fd(), verify_name_);
+  session_slot_ = certs::UpstreamSessionSlot{
+      &worker_.upstream_sessions(), certs::UpstreamSessionKey{tls_->id(), address_, verify_name_}};
+  SSL* ssl = tls_->new_ssl(transport_.fd(), verify_name_, &session_slot_);
   if (!ssl) {
     fail(ServerFailure::kTls, "cannot create a TLS session: " + net::drain_openssl_errors());
     return;
@@ -327,6 +330,8 @@ void RealServerConnection::step_handshake() {
       io_.want_write(true);
       return;
     default: {
+      // Whatever session was offered is not offered again after a failed handshake.
+      session_slot_.cache->forget(session_slot_.key);
       std::string detail = transport_.error_text();
       long verify = SSL_get_verify_result(transport_.ssl());
       if (verify != X509_V_OK) {
@@ -337,6 +342,11 @@ void RealServerConnection::step_handshake() {
       return;
     }
   }
+}
+
+bool RealServerConnection::tls_resumed() const {
+  SSL* ssl = transport_.ssl();
+  return ssl && SSL_session_reused(ssl);
 }
 
 void RealServerConnection::read_response() {

@@ -58,6 +58,8 @@ class RealServerConnection final : public runtime::Deferred {
   void attach(Owner* owner, bool request_is_head);
   bool connected() const { return state_ == State::kActive; }
   bool reused() const { return requests_ > 1; }
+  // The TLS handshake resumed a cached session (no certificate sent and verified again).
+  bool tls_resumed() const;
   bool response_started() const { return any_response_byte_; }
 
   // Request bytes. queue() copies (heads, framing); offer_body() may write straight from the
@@ -113,6 +115,7 @@ class RealServerConnection final : public runtime::Deferred {
   std::shared_ptr<certs::UpstreamTlsContext> tls_;
   net::SocketAddress address_;
   std::string verify_name_;
+  certs::UpstreamSessionSlot session_slot_;  // outlives the SSL in transport_
   net::Transport transport_;
   net::IoWatcher io_;
   net::Timer idle_timer_;
