@@ -62,10 +62,13 @@ std::shared_ptr<UpstreamTlsContext> UpstreamTlsContext::create(
   }
   SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
   SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
-  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
-                          SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // No SSL_MODE_RELEASE_BUFFERS: idle connections release them (Transport::release_buffers).
+  SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
   SSL_CTX_set_read_ahead(c, 1);
+  // Sessions are kept by each worker (UpstreamSessionCache), never inside OpenSSL's shared cache.
+  SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(c, &UpstreamTlsContext::on_new_session);
 
   if (reencrypt.trust.empty()) {
     if (SSL_CTX_set_default_verify_paths(c) != 1) {

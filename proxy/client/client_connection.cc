@@ -69,6 +69,9 @@ void ClientConnection::on_event(evutil_socket_t, short what, void* arg) {
         if (self->closed_) return;
       }
       if ((what & EV_READ) && !self->close_pending_) self->session_->on_readable();
+      // A read that found nothing has OpenSSL allocate its read buffer: an idle connection gives
+      // it back (SSL_free_buffers keeps buffers that still hold bytes).
+      if (!self->closed_ && self->session_->idle()) self->transport_.release_buffers();
       return;
     case State::kLingering:
       self->linger_read();

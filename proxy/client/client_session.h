@@ -14,6 +14,8 @@ class ClientSession {
   virtual void shutdown_gracefully() = 0;
   // The connection is closing: abandon whatever is in flight (the exchange, if any).
   virtual void abandon() = 0;
+  // Nothing in flight and nothing buffered: the connection may hand its TLS buffers back.
+  virtual bool idle() const = 0;
 };
 
 }  // namespace espd::client

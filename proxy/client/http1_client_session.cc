@@ -39,6 +39,10 @@ void Http1ClientSession::abandon() {
   }
 }
 
+bool Http1ClientSession::idle() const {
+  return state_ == State::kIdle && conn_.input().empty() && conn_.output().empty();
+}
+
 void Http1ClientSession::finish_exchange() {
   if (!exchange_) return;
   conn_.worker().defer_delete(exchange_);
@@ -407,6 +411,7 @@ void Http1ClientSession::next_request() {
     conn_.schedule_read();  // a pipelined request: handled from the top of the loop
   } else {
     in.release_if_empty();
+    if (conn_.output().empty()) conn_.transport().release_buffers();
   }
   conn_.want_read(true);
 }
@@ -516,7 +521,11 @@ void Http1ClientSession::on_writable() {
   if (status == net::FlushStatus::kDone && state_ == State::kIdle) {
     // Answers were backed up: the pipelined requests that waited for them can go on.
     conn_.want_read(true);
-    if (!conn_.input().empty() || conn_.transport().has_pending()) conn_.schedule_read();
+    if (!conn_.input().empty() || conn_.transport().has_pending()) {
+      conn_.schedule_read();
+    } else {
+      conn_.transport().release_buffers();  // the last response went out: idle now
+    }
   }
 }
 

@@ -30,6 +30,7 @@ class Http1ClientSession final : public ClientSession, public exchange::Exchange
   void on_timer() override;
   void shutdown_gracefully() override;
   void abandon() override;
+  bool idle() const override;
 
   // exchange::ExchangeClient
   void on_interim_response(const http1::ResponseHead& head) override;

@@ -468,6 +468,7 @@ void Http2ClientSession::release_idle_memory() {
   if (idle_released_ || nghttp2_session_want_write(session_)) return;
   idle_released_ = true;
   memory_.release_idle_pages();
+  conn_.transport().release_buffers();
   std::vector<Http2Stream*>().swap(resume_);
   std::vector<Http2Stream*>().swap(dispatch_);
 }

@@ -29,6 +29,7 @@ class Http2ClientSession final : public ClientSession {
   void on_timer() override;
   void shutdown_gracefully() override;
   void abandon() override;
+  bool idle() const override { return open_streams_ == 0 && idle_released_; }
 
   // --- for streams ---
   ClientConnection& connection() { return conn_; }

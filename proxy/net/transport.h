@@ -52,6 +52,12 @@ class Transport {
   IoResult write(const char* data, size_t length);
   // Decrypted bytes are buffered inside OpenSSL: the socket may not signal readability for them.
   bool has_pending() const { return ssl_ && SSL_has_pending(ssl_); }
+  // An idle connection hands OpenSSL's record buffers (about 17 KiB each way) back; they are
+  // allocated again on the next read or write. Kept while they hold bytes. (Instead of
+  // SSL_MODE_RELEASE_BUFFERS, which frees and re-allocates them around every read and write.)
+  void release_buffers() {
+    if (ssl_) SSL_free_buffers(ssl_);
+  }
   // OpenSSL marks the session of a connection freed without close_notify as not resumable. For
   // a connection that ends cleanly (espd is done with it) the session stays good for the next
   // connection: record the shutdown as done before close().

@@ -229,6 +229,7 @@ void RealServerConnection::enter_pool(uint64_t idle_timeout_ms) {
   // Idle: readability means the server closed (or misbehaves); either way it goes.
   io_.want_write(false);
   io_.want_read(true);
+  transport_.release_buffers();
   idle_timer_.arm_ms(idle_timeout_ms);
 }
 
