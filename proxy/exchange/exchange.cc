@@ -1,12 +1,32 @@
 // One request forwarded to one real server and its response relayed back.
 #include "proxy/exchange/exchange.h"
 
+#include "proxy/base/block_recycler.h"
 #include "proxy/http1/chunked_decoder.h"
 #include "proxy/log/event.h"
 #include "proxy/scheduling/scheduler.h"
 #include "proxy/server/connection_pool.h"
 
 namespace espd::exchange {
+namespace {
+
+// Exchanges in flight at once on a worker rarely exceed this; more are simply freed.
+constexpr size_t kRecycledExchanges = 256;
+
+BlockRecycler& recycled_exchanges() {
+  thread_local BlockRecycler recycler(sizeof(Exchange), kRecycledExchanges);
+  return recycler;
+}
+
+}  // namespace
+
+void* Exchange::operator new(size_t size) {
+  return recycled_exchanges().take(size);
+}
+
+void Exchange::operator delete(void* block, size_t size) {
+  recycled_exchanges().give(block, size);
+}
 
 Exchange::Exchange(runtime::Worker& worker, ExchangeClient& client,
                    const runtime::VirtualService& service, const runtime::Pool& pool,

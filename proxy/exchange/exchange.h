@@ -31,6 +31,9 @@ class Exchange final : public server::RealServerConnection::Owner, public runtim
            const runtime::Pool& pool, persistence::ServerChoice choice,
            const net::SocketAddress& client_address, ExchangeRequest request);
   ~Exchange() override;
+  // One exchange per request: their memory is recycled by each worker thread.
+  static void* operator new(size_t size);
+  static void operator delete(void* block, size_t size);
 
   // `head` is the request head exactly as the real server must receive it.
   void start(std::string_view head);
@@ -43,7 +46,7 @@ class Exchange final : public server::RealServerConnection::Owner, public runtim
 
   const runtime::RealServer& server() const { return *server_; }
   // Fields espd adds to the response (the persistence cookie): complete "Name: value\r\n" lines.
-  const std::string& response_fields() const { return choice_.set_cookie; }
+  std::string_view response_fields() const { return choice_.set_cookie; }
   const char* persistence_decision() const { return choice_.decision; }
   const runtime::Pool& pool() const { return pool_; }
   uint64_t bytes_to_server() const { return bytes_to_server_; }

@@ -36,7 +36,7 @@ void remember(const runtime::Pool& pool, ServerChoice& choice, const runtime::Re
               const net::SocketAddress& client, uint64_t now_ms, bool cookie_valid) {
   const config::PersistenceConfig& config = pool.config->persistence;
   if (uses_cookie(config.mode) && !cookie_valid) {
-    choice.set_cookie = set_cookie_field(config, server.cookie);
+    choice.set_cookie = server.set_cookie_line;
   }
   if (uses_source_ip(config.mode) && pool.source_ip) {
     uint64_t key = SourceIpTable::client_key(client, config.ipv4_prefix, config.ipv6_prefix);

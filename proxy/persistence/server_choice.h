@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proxy/http1/message.h"
@@ -17,8 +18,9 @@ struct ServerChoice {
   // For the access log: "none", "cookie", "source_ip" (persisted), "scheduled" (new client),
   // "rescheduled" (persisted to a server that is down, disabled or gone: moved).
   const char* decision = "none";
-  // The Set-Cookie field to add to the response ("" when the request's cookie was valid).
-  std::string set_cookie;
+  // The Set-Cookie field to add to the response ("" when the request's cookie was valid): the
+  // chosen server's line, owned by the snapshot.
+  std::string_view set_cookie;
 };
 
 // A cookie naming a server of the pool that is up and enabled (draining is fine: persisted clients

@@ -148,6 +148,8 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const config::Con
         if (!server.state) server.state = std::make_shared<RealServerState>();
         server.persistence_id = pool.state->server_id(server.label);
         server.cookie = persistence::cookie_value(key, name, pool_name, server.label);
+        server.set_cookie_line =
+            persistence::set_cookie_field(pool_config.persistence, server.cookie);
         pool.servers.push_back(std::move(server));
       }
       std::vector<uint32_t> weights;

@@ -29,6 +29,9 @@ struct RealServer {
   std::shared_ptr<RealServerState> state;
   uint32_t persistence_id = 0;  // its id in the pool's source-IP table
   std::string cookie;           // its MS-WSMAN cookie value
+  // The whole "Set-Cookie: ...\r\n" line that persists a client to it (with the pool's cookie
+  // settings), built once here rather than per response.
+  std::string set_cookie_line;
 };
 
 struct Pool {

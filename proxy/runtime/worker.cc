@@ -213,10 +213,12 @@ void Worker::defer_delete(Deferred* object) {
 
 void Worker::on_reap(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Worker*>(arg);
-  std::vector<Deferred*> dead;
-  dead.swap(self->graveyard_);
-  for (Deferred* object : dead)
+  // Deletions may defer more: those go into the other vector, for the next turn. Both vectors
+  // keep their capacity, so deferring allocates nothing once the loop has warmed up.
+  self->reaping_.swap(self->graveyard_);
+  for (Deferred* object : self->reaping_)
     delete object;
+  self->reaping_.clear();
 }
 
 }  // namespace espd::runtime

@@ -119,6 +119,7 @@ class Worker {
   std::list<SnapshotUse> snapshots_;  // front: current
   std::list<ClientConnectionBase*> connections_;
   std::vector<Deferred*> graveyard_;
+  std::vector<Deferred*> reaping_;  // being deleted by on_reap
   bool shutting_down_ = false;
   std::atomic<bool> finished_{false};
   // Refusals are logged at most once a second per worker (a flood must not flood the log); the

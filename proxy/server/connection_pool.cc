@@ -2,7 +2,6 @@
 #include "proxy/server/connection_pool.h"
 
 #include <set>
-#include <vector>
 
 #include "proxy/runtime/snapshot.h"
 #include "proxy/server/real_server_connection.h"
@@ -16,34 +15,40 @@ RealServerConnection* ConnectionPool::take(const certs::UpstreamTlsContext* tls,
                                            const net::SocketAddress& address) {
   auto it = idle_.find(Key{tls, address});
   if (it == idle_.end() || it->second.empty()) return nullptr;
-  RealServerConnection* connection = it->second.front();
-  it->second.pop_front();
-  if (it->second.empty()) idle_.erase(it);
-  positions_.erase(connection);
+  RealServerConnection* connection = it->second.pop_front();
+  connection->pool_list = nullptr;
+  --idle_count_;
   connection->leave_pool();
   return connection;
 }
 
 void ConnectionPool::put(RealServerConnection* connection, size_t max_idle,
                          uint64_t idle_timeout_ms) {
-  Key key{connection->tls(), connection->address()};
-  IdleList& list = idle_[key];
+  IdleList& list = idle_[Key{connection->tls(), connection->address()}];
   list.push_front(connection);
-  positions_[connection] = {key, list.begin()};
+  connection->pool_list = &list;
+  ++idle_count_;
   connection->enter_pool(idle_timeout_ms);
   while (list.size() > max_idle) {
     RealServerConnection* oldest = list.back();
-    oldest->close();  // calls remove()
+    remove(oldest);
+    oldest->close();
   }
 }
 
 void ConnectionPool::remove(RealServerConnection* connection) {
-  auto position = positions_.find(connection);
-  if (position == positions_.end()) return;
-  auto list = idle_.find(position->second.first);
-  list->second.erase(position->second.second);
-  if (list->second.empty()) idle_.erase(list);
-  positions_.erase(position);
+  if (!connection->pool_list) return;
+  connection->pool_list->remove(connection);
+  connection->pool_list = nullptr;
+  --idle_count_;
+}
+
+void ConnectionPool::close_list(IdleList& list) {
+  while (RealServerConnection* connection = list.pop_front()) {
+    connection->pool_list = nullptr;
+    --idle_count_;
+    connection->close();
+  }
 }
 
 void ConnectionPool::drop_unused_profiles(const runtime::Snapshot& snapshot) {
@@ -52,24 +57,20 @@ void ConnectionPool::drop_unused_profiles(const runtime::Snapshot& snapshot) {
     for (const runtime::Pool& pool : service->pools)
       used.insert(pool.tls.get());
   }
-  std::vector<RealServerConnection*> stale;
-  for (const auto& [key, list] : idle_) {
-    if (!used.count(key.tls)) stale.insert(stale.end(), list.begin(), list.end());
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    if (used.count(it->first.tls)) {
+      ++it;
+      continue;
+    }
+    close_list(it->second);
+    it = idle_.erase(it);
   }
-  for (RealServerConnection* connection : stale)
-    connection->close();
 }
 
 void ConnectionPool::close_all() {
-  std::vector<RealServerConnection*> all;
-  for (const auto& [key, list] : idle_)
-    all.insert(all.end(), list.begin(), list.end());
-  for (RealServerConnection* connection : all)
-    connection->close();
-}
-
-size_t ConnectionPool::idle_count() const {
-  return positions_.size();
+  for (auto& [key, list] : idle_)
+    close_list(list);
+  idle_.clear();
 }
 
 }  // namespace espd::server

@@ -3,11 +3,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <map>
 #include <memory>
 
+#include "proxy/base/intrusive_list.h"
 #include "proxy/net/socket_address.h"
+#include "proxy/server/real_server_connection.h"
 
 namespace espd::runtime {
 class Worker;
@@ -38,7 +39,7 @@ class ConnectionPool {
   void drop_unused_profiles(const runtime::Snapshot& snapshot);
   void close_all();
 
-  size_t idle_count() const;
+  size_t idle_count() const { return idle_count_; }
   uint64_t opened() const { return opened_; }
   void count_opened() { ++opened_; }
 
@@ -51,11 +52,14 @@ class ConnectionPool {
       return a.address < b.address;
     }
   };
-  using IdleList = std::list<RealServerConnection*>;
+  using IdleList = RealServerConnection::IdleList;
+  void close_list(IdleList& list);
 
+  // One list per key, kept when it empties, so returning a connection allocates nothing (the
+  // connection carries its links and its list); lists of profiles no snapshot uses are dropped.
   runtime::Worker& worker_;
   std::map<Key, IdleList> idle_;
-  std::map<RealServerConnection*, std::pair<Key, IdleList::iterator>> positions_;
+  size_t idle_count_ = 0;
   uint64_t opened_ = 0;
 };
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "certs/upstream_tls_context.h"
+#include "proxy/base/intrusive_list.h"
 #include "proxy/base/io_buffer.h"
 #include "proxy/exchange/pending_body.h"
 #include "proxy/http1/chunked_decoder.h"
@@ -81,10 +82,12 @@ class RealServerConnection final : public runtime::Deferred {
   const certs::UpstreamTlsContext* tls() const { return tls_.get(); }
   const net::SocketAddress& address() const { return address_; }
 
-  // Pool bookkeeping.
+  // Pool bookkeeping (ConnectionPool): its place in an idle list, and which list.
   void enter_pool(uint64_t idle_timeout_ms);
   void leave_pool();
-  bool pooled_position_valid = false;
+  ListLink pool_link;
+  using IdleList = IntrusiveList<RealServerConnection, &RealServerConnection::pool_link>;
+  IdleList* pool_list = nullptr;
 
  private:
   enum class State : uint8_t { kConnecting, kHandshaking, kActive, kIdle, kClosed };
