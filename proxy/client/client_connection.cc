@@ -83,7 +83,7 @@ void ClientConnection::on_event(evutil_socket_t, short what, void* arg) {
 
 void ClientConnection::on_timer(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<ClientConnection*>(arg);
-  self->timer_.fired();
+  if (!self->timer_.fired()) return;
   switch (self->state_) {
     case State::kHandshake:
       log::Event(log::Level::kDebug, "tls_handshake_timeout")

@@ -93,7 +93,7 @@ void Exchange::arm_timer() {
 
 void Exchange::on_timer(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Exchange*>(arg);
-  self->timer_.fired();
+  if (!self->timer_.fired()) return;
   if (self->state_ == State::kFinished) return;
   bool connecting = self->state_ == State::kConnecting;
   uint64_t timeout_ms = connecting

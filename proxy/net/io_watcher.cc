@@ -46,23 +46,48 @@ void IoWatcher::clear() {
   initialized_ = false;
 }
 
+namespace {
+
+void add_ms(struct event* event, uint64_t milliseconds) {
+  timeval tv{static_cast<time_t>(milliseconds / 1000),
+             static_cast<suseconds_t>((milliseconds % 1000) * 1000)};
+  evtimer_add(event, &tv);
+}
+
+}  // namespace
+
 void Timer::init(event_base* base, event_callback_fn callback, void* arg) {
-  cancel();
+  stop();
   evtimer_assign(&event_, base, callback, arg);
-  initialized_ = true;
+  base_ = base;
 }
 
 void Timer::arm_ms(uint64_t milliseconds) {
-  if (!initialized_) return;
-  timeval tv{static_cast<time_t>(milliseconds / 1000),
-             static_cast<suseconds_t>((milliseconds % 1000) * 1000)};
-  evtimer_add(&event_, &tv);
-  armed_ = true;
+  if (!base_) return;
+  uint64_t now = loop_now_ms(base_);
+  if (std::optional<uint64_t> delay = schedule_.set(now + milliseconds, now)) {
+    add_ms(&event_, *delay);
+  }
 }
 
-void Timer::cancel() {
-  if (initialized_ && armed_) evtimer_del(&event_);
-  armed_ = false;
+bool Timer::fired() {
+  uint64_t rearm_ms = 0;
+  switch (schedule_.fire(loop_now_ms(base_), rearm_ms)) {
+    case TimerSchedule::Fire::kDue:
+      return true;
+    case TimerSchedule::Fire::kRearm:
+      add_ms(&event_, rearm_ms);
+      return false;
+    case TimerSchedule::Fire::kNothing:
+      return false;
+  }
+  return false;
+}
+
+void Timer::stop() {
+  if (base_ && schedule_.event_armed()) evtimer_del(&event_);
+  schedule_.stopped();
+  schedule_.clear();
 }
 
 uint64_t loop_now_ms(event_base* base) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "proxy/net/ready_queue.h"
+#include "proxy/net/timer_schedule.h"
 
 namespace espd::net {
 
@@ -50,26 +51,32 @@ class IoWatcher {
   bool writing_ = false;
 };
 
-// A one-shot timer re-armed by its owner. Deadlines are kept by the owner and checked when the
-// timer fires, so activity only updates a timestamp instead of re-arming the timer each time.
+// A one-shot timer with one deadline, re-armed lazily (TimerSchedule): arm_ms() with a later
+// deadline and cancel() do not touch the event loop, so the several deadline changes of a
+// request (header, exchange, pool idle, keep-alive idle) cost about nothing. Timeouts stay exact:
+// an event that fires before the deadline is re-armed for the rest.
 class Timer {
  public:
   Timer() = default;
-  ~Timer() { cancel(); }
+  ~Timer() { stop(); }
   Timer(const Timer&) = delete;
   Timer& operator=(const Timer&) = delete;
 
   void init(event_base* base, event_callback_fn callback, void* arg);
+  // The callback runs `milliseconds` from now (replacing any earlier deadline).
   void arm_ms(uint64_t milliseconds);
-  void cancel();
-  bool armed() const { return armed_; }
-  // Must be called by the owner's callback, since the event is no longer pending then.
-  void fired() { armed_ = false; }
+  // No callback (the event may stay armed and fire for nothing: fired() says so).
+  void cancel() { schedule_.clear(); }
+  // The first thing the owner's callback calls: false means "not due" (fired early and re-armed,
+  // or cancelled since): return at once.
+  bool fired();
+  // Removes the event from the loop (before the owner goes).
+  void stop();
 
  private:
   struct event event_;
-  bool initialized_ = false;
-  bool armed_ = false;
+  event_base* base_ = nullptr;
+  TimerSchedule schedule_;
 };
 
 // Milliseconds of the loop's cached clock (monotonic enough for timeouts, cheap to read).

@@ -240,7 +240,7 @@ void RealServerConnection::leave_pool() {
 
 void RealServerConnection::on_idle_timeout(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<RealServerConnection*>(arg);
-  self->idle_timer_.fired();
+  if (!self->idle_timer_.fired()) return;
   if (self->state_ == State::kConnecting) {  // a connect that failed at once
     on_event(-1, EV_WRITE, arg);
     return;
