@@ -56,7 +56,9 @@ class Transport {
   // allocated again on the next read or write. Kept while they hold bytes. (Instead of
   // SSL_MODE_RELEASE_BUFFERS, which frees and re-allocates them around every read and write.)
   void release_buffers() {
-    if (ssl_) SSL_free_buffers(ssl_);
+    // Decrypted bytes not yet read live in the read buffer: never free it under them (OpenSSL
+    // before 3.0.14 did not check that itself, CVE-2024-4741).
+    if (ssl_ && !SSL_has_pending(ssl_)) SSL_free_buffers(ssl_);
   }
   // OpenSSL marks the session of a connection freed without close_notify as not resumable. For
   // a connection that ends cleanly (espd is done with it) the session stays good for the next
