@@ -86,7 +86,7 @@ void Acceptor::pause(Listener& listener, int error) {
   event_del(listener.ev);
   timeval delay{0, kPauseMs * 1000};
   evtimer_add(listener.resume, &delay);
-  uint64_t now = net::loop_now_ms(base_);
+  uint64_t now = net::monotonic_now_ms();
   if (pause_logged_ms_ != 0 && now - pause_logged_ms_ < kPauseLogIntervalMs) return;
   pause_logged_ms_ = now;
   log::Event(log::Level::kWarning, "accept_paused")

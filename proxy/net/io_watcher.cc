@@ -1,6 +1,8 @@
 // Read/write readiness and a timer for one socket.
 #include "proxy/net/io_watcher.h"
 
+#include <ctime>
+
 #include <sys/time.h>
 
 namespace espd::net {
@@ -64,7 +66,7 @@ void Timer::init(event_base* base, event_callback_fn callback, void* arg) {
 
 void Timer::arm_ms(uint64_t milliseconds) {
   if (!base_) return;
-  uint64_t now = loop_now_ms(base_);
+  uint64_t now = monotonic_now_ms();
   if (std::optional<uint64_t> delay = schedule_.set(now + milliseconds, now)) {
     add_ms(&event_, *delay);
   }
@@ -72,7 +74,7 @@ void Timer::arm_ms(uint64_t milliseconds) {
 
 bool Timer::fired() {
   uint64_t rearm_ms = 0;
-  switch (schedule_.fire(loop_now_ms(base_), rearm_ms)) {
+  switch (schedule_.fire(monotonic_now_ms(), rearm_ms)) {
     case TimerSchedule::Fire::kDue:
       return true;
     case TimerSchedule::Fire::kRearm:
@@ -90,10 +92,10 @@ void Timer::stop() {
   schedule_.clear();
 }
 
-uint64_t loop_now_ms(event_base* base) {
-  timeval tv;
-  event_base_gettimeofday_cached(base, &tv);
-  return static_cast<uint64_t>(tv.tv_sec) * 1000 + static_cast<uint64_t>(tv.tv_usec) / 1000;
+uint64_t monotonic_now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
 }  // namespace espd::net

@@ -79,7 +79,10 @@ class Timer {
   TimerSchedule schedule_;
 };
 
-// Milliseconds of the loop's cached clock (monotonic enough for timeouts, cheap to read).
-uint64_t loop_now_ms(event_base* base);
+// Milliseconds of the coarse monotonic clock (CLOCK_MONOTONIC_COARSE: read from the vDSO, no
+// system call; a few ms of resolution, the clock libevent's own timers run on). Every deadline
+// and duration in espd is measured on it, in every thread, so a step of the wall clock moves
+// no timeout. Wall-clock times (log records, status) come from std::chrono::system_clock.
+uint64_t monotonic_now_ms();
 
 }  // namespace espd::net

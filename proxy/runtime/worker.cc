@@ -99,7 +99,7 @@ void Worker::on_mailbox(evutil_socket_t fd, short, void* arg) {
 }
 
 uint64_t Worker::now_ms() const {
-  return net::loop_now_ms(base_);
+  return net::monotonic_now_ms();
 }
 
 void Worker::apply(std::shared_ptr<const Snapshot> snapshot, listeners::WorkerListeners listeners) {
