@@ -10,7 +10,8 @@ using espd::log::BoundedQueue;
 
 TEST_CASE("the queue refuses records when full and keeps order") {
   BoundedQueue queue(4);
-  for (int i = 0; i < 4; ++i) CHECK(queue.push(std::to_string(i)));
+  for (int i = 0; i < 4; ++i)
+    CHECK(queue.push(std::to_string(i)));
   CHECK_FALSE(queue.push("overflow"));
   std::string value;
   for (int i = 0; i < 4; ++i) {
@@ -28,13 +29,16 @@ TEST_CASE("records from several producer threads all arrive exactly once") {
   for (int t = 0; t < kThreads; ++t) {
     producers.emplace_back([&queue, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        while (!queue.push(std::to_string(t * kPerThread + i))) std::this_thread::yield();
+        while (!queue.push(std::to_string(t * kPerThread + i)))
+          std::this_thread::yield();
       }
     });
   }
-  for (auto& p : producers) p.join();
+  for (auto& p : producers)
+    p.join();
   std::set<std::string> seen;
   std::string value;
-  while (queue.pop(value)) seen.insert(value);
+  while (queue.pop(value))
+    seen.insert(value);
   CHECK(seen.size() == kThreads * kPerThread);
 }

@@ -36,7 +36,8 @@ TEST_CASE("strings from clients are escaped and stay valid JSON") {
 
 TEST_CASE("string lists and negative numbers") {
   JsonLine line("espd");
-  line.field("listeners", std::vector<std::string>{"127.0.0.1:8443", "[::1]:443"}).field("delta", -5);
+  line.field("listeners", std::vector<std::string>{"127.0.0.1:8443", "[::1]:443"})
+      .field("delta", -5);
   auto json = nlohmann::json::parse(line.finish());
   CHECK(json["listeners"][1] == "[::1]:443");
   CHECK(json["delta"] == -5);
