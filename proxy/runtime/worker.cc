@@ -27,7 +27,7 @@ Worker::Worker(unsigned index) : index_(index) {
   event_add(&mailbox_event_, nullptr);
   event_assign(&reap_event_, base_, -1, 0, &Worker::on_reap, this);
   ready_queue_.init(base_);
-  server_connections_ = std::make_unique<server::ConnectionPool>(*this);
+  server_connections_ = std::make_unique<server::ConnectionPool>();
   acceptor_ = std::make_unique<listeners::Acceptor>(
       base_, [this](int fd, const net::SocketAddress& peer, const net::SocketAddress& local) {
         on_accept(fd, peer, local);

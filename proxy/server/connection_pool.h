@@ -11,7 +11,6 @@
 #include "proxy/server/real_server_connection.h"
 
 namespace espd::runtime {
-class Worker;
 struct Snapshot;
 }  // namespace espd::runtime
 
@@ -25,7 +24,7 @@ class RealServerConnection;
 
 class ConnectionPool {
  public:
-  explicit ConnectionPool(runtime::Worker& worker) : worker_(worker) {}
+  ConnectionPool() = default;
   ~ConnectionPool();
 
   // The most recently used idle connection for this profile and address, or null.
@@ -57,7 +56,6 @@ class ConnectionPool {
 
   // One list per key, kept when it empties, so returning a connection allocates nothing (the
   // connection carries its links and its list); lists of profiles no snapshot uses are dropped.
-  runtime::Worker& worker_;
   std::map<Key, IdleList> idle_;
   size_t idle_count_ = 0;
   uint64_t opened_ = 0;
