@@ -32,14 +32,7 @@ void check_grammar(const http1::ResponseHead& head, std::string_view buffer, boo
                              : lengths == 1 ? http1::BodyKind::kContentLength
                                             : http1::BodyKind::kUntilClose;
   require(head.body.kind == expected, "the body framing follows RFC 9112 6.3");
-  require(head.headers.size() <= fuzz::kResponseLimits.max_headers, "the field count limit holds");
-  for (const http1::Header& field : head.headers) {
-    require(fuzz::inside(field.name, buffer) && fuzz::inside(field.value, buffer),
-            "fields point into the input");
-    require(http1::is_token(field.name), "field names are tokens");
-    for (unsigned char c : field.value)
-      require(http1::is_field_value_char(c), "field values hold no CR, LF, NUL or controls");
-  }
+  fuzz::require_field_grammar(head.headers, buffer, fuzz::kResponseLimits.max_headers);
 }
 
 // The head forwarded to an HTTP/1.<client_minor> client, parsed again as the client would.

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "fuzz/fuzz_support.h"
+#include "proxy/http1/field_syntax.h"
 
 namespace espd::fuzz {
 namespace {
@@ -278,6 +279,18 @@ std::string escaped(std::string_view bytes) {
 size_t count_fields(const std::vector<http1::Header>& headers, std::string_view name) {
   return std::count_if(headers.begin(), headers.end(),
                        [&](const http1::Header& f) { return http1::iequals(f.name, name); });
+}
+
+void require_field_grammar(const std::vector<http1::Header>& headers, std::string_view buffer,
+                           size_t max_headers) {
+  require(headers.size() <= max_headers, "the field count limit holds");
+  for (const http1::Header& field : headers) {
+    require(inside(field.name, buffer) && inside(field.value, buffer),
+            "fields point into the input");
+    require(http1::is_token(field.name), "field names are tokens");
+    for (unsigned char c : field.value)
+      require(http1::is_field_value_char(c), "field values hold no CR, LF, NUL or controls");
+  }
 }
 
 std::string request_stream(std::string_view input, const std::vector<size_t>& cuts,

@@ -38,4 +38,9 @@ std::string escaped(std::string_view bytes);
 // How many fields named `name` (any case) a head has.
 size_t count_fields(const std::vector<http1::Header>& headers, std::string_view name);
 
+// The field lines of an accepted head obey the grammar: at most `max_headers`, views into
+// `buffer`, token names, values without CR, LF, NUL or controls. Crashes (a finding) otherwise.
+void require_field_grammar(const std::vector<http1::Header>& headers, std::string_view buffer,
+                           size_t max_headers);
+
 }  // namespace espd::fuzz
