@@ -2,7 +2,6 @@
 #include "listeners/acceptor.h"
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -73,8 +72,8 @@ void Acceptor::on_readable(evutil_socket_t fd, short, void* arg) {
       if (error == EINTR || error == ECONNABORTED) continue;
       return;
     }
-    int one = 1;
-    setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    // TCP_NODELAY comes with the socket: Linux copies it from the listening socket
+    // (open_listening_socket sets it), which saves a setsockopt per connection.
     self->on_accept_(client, net::from_sockaddr(reinterpret_cast<sockaddr*>(&peer), length), local);
     // on_accept_ may have changed the listener set (it does not today); stop if so.
     if (self->listeners_.find(local) == self->listeners_.end()) return;

@@ -26,6 +26,8 @@ int open_listening_socket(const net::SocketAddress& address, std::string& error)
     return -1;
   }
   if (address.family() == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  // Accepted sockets inherit TCP_NODELAY from here: responses are written whole, so Nagle's
+  // algorithm would only delay them.
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   if (::bind(fd, address.sockaddr_ptr(), address.length) != 0) {
     error = "bind " + address.to_string() + ": " + std::strerror(errno);
