@@ -38,8 +38,10 @@ class Pinning:
         if len(cpus) >= 2:
             self.proxy = str(cpus[0])
             self.others = ",".join(str(c) for c in cpus[1:])
+            self.other_cpus = cpus[1:]
         else:
             self.proxy = self.others = str(cpus[0])
+            self.other_cpus = cpus[:1]
         self.cpus = cpus
 
     def proxy_command(self, argv):

@@ -67,10 +67,10 @@ def _wrk_latency_ms(text):
 
 def http1_keepalive(env, peer, seconds, connections, path="/1k"):
     url = "https://%s:%d%s" % (SNI_NAME, peer.port, path)
-    cpu_before = procstat.cpu_seconds(peer.pid)
-    out = _run(env, ["wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds, "--latency", "--timeout", "10s",
-                     "-H", "Host: %s" % REQUEST_HOST, url], timeout=seconds + 60)
-    cpu = procstat.cpu_seconds(peer.pid) - cpu_before
+    with procstat.CpuMeter(peer.pid, env.pinning.other_cpus) as meter:
+        out = _run(env, ["wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds, "--latency", "--timeout", "10s",
+                         "-H", "Host: %s" % REQUEST_HOST, url], timeout=seconds + 60)
+    cpu = meter.proxy_cpu_s
     text = out.stdout
     problems = []
     result = {}
@@ -91,6 +91,7 @@ def http1_keepalive(env, peer, seconds, connections, path="/1k"):
     result["socket_errors"] = sum(int(g) for g in errors.groups()) if errors else 0
     result["proxy_cpu_s"] = cpu
     result["proxy_cpu_busy"] = cpu / duration  # 1.0 = one CPU fully busy
+    result["others_cpu_busy"] = meter.others_busy
     if requests:
         result["cpu_us_per_request"] = cpu / requests * 1e6
     if requests == 0:
@@ -118,11 +119,11 @@ def http2(env, peer, seconds, clients, streams, path="/1k"):
     selected = negotiated_alpn(peer.port)
     if selected != "h2":
         return {"status": "n/a", "reason": "does not negotiate h2 (ALPN offer h2: selected %s)" % selected}, []
-    cpu_before = procstat.cpu_seconds(peer.pid)
-    out = _run(env, ["h2load", "-t1", "-c%d" % clients, "-m%d" % streams, "-D%d" % seconds,
-                     "--npn-list=h2", "--connect-to=127.0.0.1:%d" % peer.port,
-                     "https://%s%s" % (REQUEST_HOST, path)], timeout=seconds + 60)
-    cpu = procstat.cpu_seconds(peer.pid) - cpu_before
+    with procstat.CpuMeter(peer.pid, env.pinning.other_cpus) as meter:
+        out = _run(env, ["h2load", "-t1", "-c%d" % clients, "-m%d" % streams, "-D%d" % seconds,
+                         "--npn-list=h2", "--connect-to=127.0.0.1:%d" % peer.port,
+                         "https://%s%s" % (REQUEST_HOST, path)], timeout=seconds + 60)
+    cpu = meter.proxy_cpu_s
     text = out.stdout
     finished = re.search(r"finished in ([\d.]+)(\w+), ([\d.]+) req/s", text)
     counts = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
@@ -134,7 +135,7 @@ def http2(env, peer, seconds, clients, streams, path="/1k"):
     result = {"status": "ok", "protocol": protocol.group(1) if protocol else None,
               "req_per_s": float(finished.group(3)), "requests": int(counts.group(4)),
               "failed": int(counts.group(5)) + int(counts.group(6)), "non_2xx": sum(int(g) for g in statuses.groups()[1:]),
-              "proxy_cpu_s": cpu}
+              **meter.fields()}
     if result["requests"]:
         result["cpu_us_per_request"] = cpu / result["requests"] * 1e6
     problems = []
@@ -149,17 +150,17 @@ def http2(env, peer, seconds, clients, streams, path="/1k"):
 
 # --- 3. full handshakes -------------------------------------------------------------------------
 def handshakes(env, peer, key, seconds, concurrency, path="/healthcheck.html"):
-    cpu_before = procstat.cpu_seconds(peer.pid)
-    out = _run(env, [str(env.handshake_load), "--connect", "127.0.0.1:%d" % peer.port, "--sni", REQUEST_HOST,
-                     "--host", REQUEST_HOST, "--path", path, "--key", key, "--concurrency", str(concurrency),
-                     "--seconds", str(seconds)], timeout=seconds + 60)
-    cpu = procstat.cpu_seconds(peer.pid) - cpu_before
+    with procstat.CpuMeter(peer.pid, env.pinning.other_cpus) as meter:
+        out = _run(env, [str(env.handshake_load), "--connect", "127.0.0.1:%d" % peer.port, "--sni", REQUEST_HOST,
+                         "--host", REQUEST_HOST, "--path", path, "--key", key, "--concurrency", str(concurrency),
+                         "--seconds", str(seconds)], timeout=seconds + 60)
+    cpu = meter.proxy_cpu_s
     try:
         result = json.loads(out.stdout)
     except ValueError:
         return {}, ["handshake_load failed (%d): %s" % (out.returncode, (out.stdout + out.stderr)[-300:])]
     result["per_s"] = result["completed"] / result["seconds"]
-    result["proxy_cpu_s"] = cpu
+    result.update(meter.fields())
     if result["completed"]:
         result["cpu_us_per_handshake"] = cpu / result["completed"] * 1e6
     problems = []
@@ -232,21 +233,19 @@ def transfer(env, peer, direction, verify_content, settle_s=1.0, timeout=600):
     url = "https://%s:%d" % (REQUEST_HOST, peer.port)
     time.sleep(settle_s)
     rss_before = procstat.rss_bytes(peer.pid)
-    cpu_before = procstat.cpu_seconds(peer.pid)
     sink = env.run / "download.bin" if verify_content else "/dev/null"
-    with procstat.RssSampler(peer.pid) as sampler:
+    with procstat.RssSampler(peer.pid) as sampler, procstat.CpuMeter(peer.pid, env.pinning.other_cpus) as meter:
         if direction == "download":
             curl, error = _curl(env, peer, ["-o", str(sink), url + "/big"], timeout)
         else:
             curl, error = _curl(env, peer, ["-o", "/dev/null", "-H", "Expect:", "-T", str(big),
                                             url + "/upload/big"], timeout)
-    cpu = procstat.cpu_seconds(peer.pid) - cpu_before
     if error:
         return {}, [error]
     moved = curl["downloaded"] if direction == "download" else curl["uploaded"]
     result = {"bytes": moved, "seconds": curl["seconds"], "bytes_per_s": moved / curl["seconds"],
               "rss_before": rss_before, "rss_peak": sampler.peak, "rss_growth": sampler.peak - rss_before,
-              "proxy_cpu_s": cpu, "status": curl["status"]}
+              "status": curl["status"], **meter.fields()}
     problems = []
     if direction == "download":
         if curl["status"] != 200 or moved != size:

@@ -49,6 +49,50 @@ def rss_bytes(pid):
     return total
 
 
+def _cpu_jiffies(cpus):
+    """(used, available) jiffies of the given CPUs since boot, from /proc/stat. Time the hypervisor
+    stole is neither: the CPU was not ours to use."""
+    used = available = 0
+    wanted = {"cpu%d" % c for c in cpus}
+    with open("/proc/stat") as f:
+        for line in f:
+            words = line.split()
+            if words and words[0] in wanted:
+                user, nice, system, idle, iowait, irq, softirq, steal = (int(w) for w in words[1:9])
+                used += user + nice + system + irq + softirq
+                available += user + nice + system + irq + softirq + idle + iowait
+    return used, available
+
+
+class CpuMeter:
+    """CPU used during a job: the proxy's own (its process tree) and how busy the CPUs of the other
+    side (load generator, real servers) were. When the other side is near 1.0 and the proxy is
+    not, the other side bounds the rate, not the proxy."""
+
+    def __init__(self, pid, other_cpus):
+        self.pid = pid
+        self.other_cpus = other_cpus
+
+    def __enter__(self):
+        self._started = time.monotonic()
+        self._proxy = cpu_seconds(self.pid)
+        self._others = _cpu_jiffies(self.other_cpus)
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.monotonic() - self._started
+        self.proxy_cpu_s = cpu_seconds(self.pid) - self._proxy
+        used, available = (after - before for after, before in zip(_cpu_jiffies(self.other_cpus), self._others))
+        self.others_busy = used / available if available else None
+
+    def fields(self):
+        """The meter's readings as result fields."""
+        values = {"proxy_cpu_s": self.proxy_cpu_s, "proxy_cpu_busy": self.proxy_cpu_s / self.seconds}
+        if self.others_busy is not None:
+            values["others_cpu_busy"] = self.others_busy
+        return values
+
+
 class RssSampler:
     """Samples the tree's RSS on a thread and keeps the peak."""
 
