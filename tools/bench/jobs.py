@@ -22,6 +22,11 @@ def _run(env, argv, timeout):
     return result
 
 
+def _meter(env, peer):
+    return procstat.CpuMeter(peer.pid, env.pinning.other_cpus,
+                             env.real_servers.pid if env.real_servers else None)
+
+
 # --- 7. the crypto ceiling ---------------------------------------------------------------------
 def crypto_ceiling(env, seconds):
     """openssl speed on the proxy's CPU: what one core can do at most."""
@@ -67,7 +72,7 @@ def _wrk_latency_ms(text):
 
 def http1_keepalive(env, peer, seconds, connections, path="/1k"):
     url = "https://%s:%d%s" % (SNI_NAME, peer.port, path)
-    with procstat.CpuMeter(peer.pid, env.pinning.other_cpus) as meter:
+    with _meter(env, peer) as meter:
         out = _run(env, ["wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds, "--latency", "--timeout", "10s",
                          "-H", "Host: %s" % REQUEST_HOST, url], timeout=seconds + 60)
     cpu = meter.proxy_cpu_s
@@ -92,8 +97,10 @@ def http1_keepalive(env, peer, seconds, connections, path="/1k"):
     result["proxy_cpu_s"] = cpu
     result["proxy_cpu_busy"] = cpu / duration  # 1.0 = one CPU fully busy
     result["others_cpu_busy"] = meter.others_busy
+    result["load_cpu_s"] = meter.load_cpu_s
     if requests:
         result["cpu_us_per_request"] = cpu / requests * 1e6
+        result["load_cpu_us_per_request"] = meter.load_cpu_s / requests * 1e6
     if requests == 0:
         problems.append("no request completed")
     if result["non_2xx"]:
@@ -119,7 +126,7 @@ def http2(env, peer, seconds, clients, streams, path="/1k"):
     selected = negotiated_alpn(peer.port)
     if selected != "h2":
         return {"status": "n/a", "reason": "does not negotiate h2 (ALPN offer h2: selected %s)" % selected}, []
-    with procstat.CpuMeter(peer.pid, env.pinning.other_cpus) as meter:
+    with _meter(env, peer) as meter:
         out = _run(env, ["h2load", "-t1", "-c%d" % clients, "-m%d" % streams, "-D%d" % seconds,
                          "--npn-list=h2", "--connect-to=127.0.0.1:%d" % peer.port,
                          "https://%s%s" % (REQUEST_HOST, path)], timeout=seconds + 60)
@@ -138,6 +145,7 @@ def http2(env, peer, seconds, clients, streams, path="/1k"):
               **meter.fields()}
     if result["requests"]:
         result["cpu_us_per_request"] = cpu / result["requests"] * 1e6
+        result["load_cpu_us_per_request"] = meter.load_cpu_s / result["requests"] * 1e6
     problems = []
     if result["protocol"] != "h2":
         problems.append("h2load did not use h2 (%s)" % result["protocol"])
@@ -150,7 +158,7 @@ def http2(env, peer, seconds, clients, streams, path="/1k"):
 
 # --- 3. full handshakes -------------------------------------------------------------------------
 def handshakes(env, peer, key, seconds, concurrency, path="/healthcheck.html"):
-    with procstat.CpuMeter(peer.pid, env.pinning.other_cpus) as meter:
+    with _meter(env, peer) as meter:
         out = _run(env, [str(env.handshake_load), "--connect", "127.0.0.1:%d" % peer.port, "--sni", REQUEST_HOST,
                          "--host", REQUEST_HOST, "--path", path, "--key", key, "--concurrency", str(concurrency),
                          "--seconds", str(seconds)], timeout=seconds + 60)
@@ -163,6 +171,7 @@ def handshakes(env, peer, key, seconds, concurrency, path="/healthcheck.html"):
     result.update(meter.fields())
     if result["completed"]:
         result["cpu_us_per_handshake"] = cpu / result["completed"] * 1e6
+        result["load_cpu_us_per_handshake"] = meter.load_cpu_s / result["completed"] * 1e6
     problems = []
     if result["completed"] == 0:
         problems.append("no handshake completed (%s)" % result["first_error"])
@@ -234,7 +243,7 @@ def transfer(env, peer, direction, verify_content, settle_s=1.0, timeout=600):
     time.sleep(settle_s)
     rss_before = procstat.rss_bytes(peer.pid)
     sink = env.run / "download.bin" if verify_content else "/dev/null"
-    with procstat.RssSampler(peer.pid) as sampler, procstat.CpuMeter(peer.pid, env.pinning.other_cpus) as meter:
+    with procstat.RssSampler(peer.pid) as sampler, _meter(env, peer) as meter:
         if direction == "download":
             curl, error = _curl(env, peer, ["-o", str(sink), url + "/big"], timeout)
         else:

@@ -2,6 +2,7 @@
 workers), read from /proc."""
 
 import os
+import resource
 import threading
 import time
 
@@ -65,29 +66,41 @@ def _cpu_jiffies(cpus):
 
 
 class CpuMeter:
-    """CPU used during a job: the proxy's own (its process tree) and how busy the CPUs of the other
-    side (load generator, real servers) were. When the other side is near 1.0 and the proxy is
-    not, the other side bounds the rate, not the proxy."""
+    """CPU used during a job: the proxy's own (its process tree), the load side's (the load
+    generator, a child of this process that has exited by the end of the job, and the real
+    servers' process tree), and how busy the CPUs of the load side were. When those CPUs are near
+    1.0 and the proxy's is not, the load side bounds the rate, not the proxy."""
 
-    def __init__(self, pid, other_cpus):
+    def __init__(self, pid, other_cpus, real_servers_pid=None):
         self.pid = pid
         self.other_cpus = other_cpus
+        self.real_servers_pid = real_servers_pid
+
+    def _load_side_seconds(self):
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        total = children.ru_utime + children.ru_stime
+        if self.real_servers_pid:
+            total += cpu_seconds(self.real_servers_pid)
+        return total
 
     def __enter__(self):
         self._started = time.monotonic()
         self._proxy = cpu_seconds(self.pid)
+        self._load = self._load_side_seconds()
         self._others = _cpu_jiffies(self.other_cpus)
         return self
 
     def __exit__(self, *exc):
         self.seconds = time.monotonic() - self._started
         self.proxy_cpu_s = cpu_seconds(self.pid) - self._proxy
+        self.load_cpu_s = self._load_side_seconds() - self._load
         used, available = (after - before for after, before in zip(_cpu_jiffies(self.other_cpus), self._others))
         self.others_busy = used / available if available else None
 
     def fields(self):
         """The meter's readings as result fields."""
-        values = {"proxy_cpu_s": self.proxy_cpu_s, "proxy_cpu_busy": self.proxy_cpu_s / self.seconds}
+        values = {"proxy_cpu_s": self.proxy_cpu_s, "proxy_cpu_busy": self.proxy_cpu_s / self.seconds,
+                  "load_cpu_s": self.load_cpu_s}
         if self.others_busy is not None:
             values["others_cpu_busy"] = self.others_busy
         return values
