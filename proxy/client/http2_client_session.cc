@@ -165,6 +165,9 @@ void Http2ClientSession::on_readable() {
     }
     conn_.count_read(result.bytes);
     last_activity_ms_ = conn_.now_ms();
+    // The TLS read buffer is back, and nghttp2 reads its stream map for frames that open or
+    // close nothing (SETTINGS ACK, WINDOW_UPDATE): an idle connection releases them once more.
+    idle_released_ = false;
     ssize_t rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(space.data()),
                                           result.bytes);
     if (rv < 0) {

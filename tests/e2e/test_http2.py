@@ -305,9 +305,11 @@ def test_idle_http2_connection_holds_no_more_than_http1(espd_factory, real_serve
     per_h2 = per_connection(h2c)
     print("idle connection: HTTP/1.1 %.1f KiB, HTTP/2 %.1f KiB" % (per_h1, per_h2))
     # What nghttp2 keeps per session whatever espd does (its session state and the two HPACK
-    # tables, about 5 KiB) is the difference; its frame buffer and its stream map's table are
-    # page-backed and handed back while the connection is idle (without that: 16 + 4 KiB more).
-    assert per_h2 <= per_h1 + 8, (per_h1, per_h2)
+    # tables, about 5 KiB) is the difference: its frame buffer and its stream map's table are
+    # page-backed and handed back while the connection is idle, again after any frame read while
+    # idle (a SETTINGS ACK reads the map), and so is the TLS read buffer. Measured: 5.6 KiB;
+    # without the map's release 9.4, without the frame buffer's 25.
+    assert per_h2 <= per_h1 + 7, (per_h1, per_h2)
 
 
 def test_request_body_limit_over_http2(espd_factory, real_server_factory, pki):
