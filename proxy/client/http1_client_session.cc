@@ -156,6 +156,7 @@ void Http1ClientSession::finish_access_record(uint16_t status) {
     record->real_server = exchange_->server().label;
     record->persistence = exchange_->persistence_decision();
   }
+  record->request = std::move(request_);
   record->status = status;
   record->duration_ms = duration_ms_;
   record->bytes_from_client = conn_.bytes_read() - request_bytes_in_start_ - conn_.input().size();
@@ -227,15 +228,23 @@ void Http1ClientSession::begin_request(const http1::RequestHead& head) {
     access_.reset();
   }
 
+  bool recorded = access_ || esp::security_log_enabled(conn_.service().esp);
   if (limits_.max_request_body_bytes != 0 && request_body_ == http1::BodyKind::kContentLength &&
       request_remaining_ > limits_.max_request_body_bytes) {
+    if (recorded) {  // as received: the dispatcher never saw it
+      request_.method.assign(head.method);
+      request_.host.assign(head.host);
+      request_.path.assign(head.path);
+    }
     reject_request(413, "body_too_large", "Content Too Large\n");
     return;
   }
 
+  // The dispatcher fills in what it saw (host and path normalised when they could be); its own
+  // refusals log it, and so do the later ones of this request (body pace, chunked framing).
   exchange::Dispatch dispatch = exchange::dispatch_request(
       conn_.worker(), conn_.service(), *this, head,
-      exchange::ClientFacts{conn_.peer(), conn_.tls()}, access_ ? &access_->request : nullptr);
+      exchange::ClientFacts{conn_.peer(), conn_.tls()}, recorded ? &request_ : nullptr);
   conn_.input().consume(head_bytes);
   if (!dispatch.exchange) {
     // An unread request body cannot be skipped safely: close after answering. A 400 closes
@@ -369,7 +378,7 @@ void Http1ClientSession::reject_request(uint16_t status, std::string_view reason
                           : status == 413 ? "body_too_large"
                                           : "bad_request";
   esp::log_security(conn_.service().esp, conn_.service().name, conn_.peer(), kind, reason, status,
-                    access_ ? &access_->request : nullptr);
+                    known_request());
   if (exchange_) {
     exchange_->abort();
     finish_exchange();
@@ -402,6 +411,9 @@ void Http1ClientSession::respond_locally(uint16_t status, std::string_view body,
 
 void Http1ClientSession::next_request() {
   state_ = State::kIdle;
+  request_.method.clear();  // a parse error of the next request must not name this one
+  request_.host.clear();
+  request_.path.clear();
   parser_.reset();
   request_pending_ = {};
   response_started_ = false;

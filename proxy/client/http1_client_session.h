@@ -60,6 +60,9 @@ class Http1ClientSession final : public ClientSession, public exchange::Exchange
   void respond_locally(uint16_t status, std::string_view body, std::string_view extra_fields,
                        bool close);
   void reject_request(uint16_t status, std::string_view reason, std::string_view body);
+  const esp::RequestFacts* known_request() const {
+    return request_.method.empty() ? nullptr : &request_;
+  }
   void finish_exchange();
   void next_request();
   void on_client_gone();
@@ -78,7 +81,10 @@ class Http1ClientSession final : public ClientSession, public exchange::Exchange
   exchange::PendingBody request_pending_;
   RequestBodyPace body_pace_;
   std::unique_ptr<esp::AccessRecord> access_;  // only while a request runs, only when logged
-  uint64_t request_started_ms_ = 0;            // 0: no request to account for
+  // What is known of the running request (empty between requests), for its security record and
+  // then its access record: filled only when one of those streams is on.
+  esp::RequestFacts request_;
+  uint64_t request_started_ms_ = 0;  // 0: no request to account for
   uint64_t duration_ms_ = 0;
   uint64_t request_bytes_in_start_ = 0;
   uint64_t request_bytes_out_start_ = 0;

@@ -268,9 +268,10 @@ int Http2ClientSession::on_header(const nghttp2_frame& frame, std::string_view n
 
 int Http2ClientSession::on_invalid_header(const nghttp2_frame& frame, std::string_view name,
                                           std::string_view) {
+  Http2Stream* s = stream(frame.hd.stream_id);
   log_security("bad_request", "invalid header field \"" + std::string(name.substr(0, 64)) + "\"", 0,
-               nullptr);
-  if (Http2Stream* s = stream(frame.hd.stream_id)) s->mark_reset();
+               s ? s->known_request() : nullptr);
+  if (s) s->mark_reset();
   nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, frame.hd.stream_id,
                             NGHTTP2_PROTOCOL_ERROR);
   note_malformed_stream();
@@ -351,7 +352,7 @@ int Http2ClientSession::on_frame_send(const nghttp2_frame& frame) {
                                      nghttp2_http2_strerror(frame.rst_stream.error_code)
                                : std::move(library_detail_);
       library_detail_.clear();
-      log_security("h2_protocol_error", detail, 0, nullptr);
+      log_security("h2_protocol_error", detail, 0, s->known_request());
       note_malformed_stream();
     }
     return 0;
@@ -377,8 +378,9 @@ int Http2ClientSession::on_invalid_frame(const nghttp2_frame& frame, int library
                                  nghttp2_strerror(library_error)
                            : std::move(library_detail_);
   library_detail_.clear();
-  if (Http2Stream* s = frame.hd.stream_id ? stream(frame.hd.stream_id) : nullptr) s->mark_reset();
-  log_security("h2_protocol_error", detail, 0, nullptr);
+  Http2Stream* s = frame.hd.stream_id ? stream(frame.hd.stream_id) : nullptr;
+  if (s) s->mark_reset();
+  log_security("h2_protocol_error", detail, 0, s ? s->known_request() : nullptr);
   note_malformed_stream();
   return 0;
 }
@@ -413,6 +415,7 @@ void Http2ClientSession::pump() {
       ssize_t n = nghttp2_session_mem_send(session_, &data);
       if (n < 0) {
         log::Event(log::Level::kWarning, "h2_session_error")
+            .field("virtual_service", conn_.service().name)
             .field("client", conn_.peer().to_string())
             .field("detail", nghttp2_strerror(static_cast<int>(n)))
             .emit();

@@ -22,7 +22,9 @@ Http2Stream::Http2Stream(Http2ClientSession& session, int32_t id, uint64_t now_m
       block_(std::make_unique<http2::RequestHeaderBlock>(http2::RequestBlockLimits{
           session.limits().h2_max_header_list_bytes, session.limits().max_headers,
           session.limits().max_target_bytes})),
-      opened_ms_(now_ms) {}
+      opened_ms_(now_ms) {
+  request_.http2 = true;
+}
 
 Http2Stream::~Http2Stream() {
   if (exchange_) {
@@ -45,15 +47,13 @@ void Http2Stream::dispatch_request() {
   ClientConnection& conn = session_.connection();
   dispatched_ = true;
   request_started_ms_ = conn.now_ms();
-  if (esp::access_log_enabled(conn.service().esp)) {
-    access_ = std::make_unique<esp::AccessRecord>();
-    access_->request.http2 = true;
-  }
+  if (esp::access_log_enabled(conn.service().esp)) access_ = std::make_unique<esp::AccessRecord>();
   http1::RequestHead& head = conn.worker().request_head_scratch();
   // Whether a body follows is the HEADERS frame's END_STREAM, not whether the body has already
   // ended: DATA carried in the same read as HEADERS has arrived by now.
   http2::BlockError error = block_->build(head_ended_stream_, head);
   if (error != http2::BlockError::kNone) {
+    note_received_request();  // the dispatcher will not see it
     session_.note_malformed_stream();
     refuse(http2::block_error_status(error), http2::block_error_reason(error));
   } else {
@@ -81,17 +81,18 @@ void Http2Stream::dispatch(http1::RequestHead& head) {
   uint64_t max_body = session_.limits().max_request_body_bytes;
   if (max_body != 0 && head.body.kind == http1::BodyKind::kContentLength &&
       head.body.content_length > max_body) {
-    if (access_) {
-      access_->request.method.assign(head.method);
-      access_->request.host.assign(head.host);
-      access_->request.path.assign(head.path);
-    }
+    request_.method.assign(head.method);  // as received: the dispatcher never saw it
+    request_.host.assign(head.host);
+    request_.path.assign(head.path);
     refuse(413, "body_too_large");
     return;
   }
-  exchange::Dispatch dispatch =
-      exchange::dispatch_request(conn.worker(), conn.service(), *this, head,
-                                 exchange::ClientFacts{conn.peer(), conn.tls(), true}, facts());
+  // What the dispatcher saw, for the records: its refusals log it themselves, and so do the
+  // refusals and resets of this stream that come later (body pace, flow control, nghttp2).
+  bool recorded = access_ || esp::security_log_enabled(conn.service().esp);
+  exchange::Dispatch dispatch = exchange::dispatch_request(
+      conn.worker(), conn.service(), *this, head,
+      exchange::ClientFacts{conn.peer(), conn.tls(), true}, recorded ? &request_ : nullptr);
   if (!dispatch.exchange) {
     respond_locally(dispatch.status, dispatch.body, dispatch.extra_fields);
     return;
@@ -216,7 +217,7 @@ void Http2Stream::refuse(uint16_t status, std::string_view reason) {
   std::string_view kind = status == 408   ? "request_timeout"
                           : status == 413 ? "body_too_large"
                                           : "bad_request";
-  session_.log_security(kind, reason, status, facts());
+  session_.log_security(kind, reason, status, known_request());
   if (exchange_) {
     exchange_->abort();
     finish_exchange();
@@ -354,10 +355,26 @@ void Http2Stream::resume_exchange() {
   if (exchange_) exchange_->resume_response();
 }
 
+// --- the records ---
+
+void Http2Stream::note_received_request() {
+  if (!block_) return;
+  request_.method.assign(block_->method());
+  request_.host.assign(block_->authority());
+  std::string_view path = block_->path();
+  request_.path.assign(path.substr(0, path.find('?')));  // without the query, as HTTP/1.1 logs it
+}
+
+const esp::RequestFacts* Http2Stream::known_request() {
+  if (!dispatched_) note_received_request();  // refused while the block was being decoded
+  bool known = !request_.method.empty() || !request_.host.empty() || !request_.path.empty();
+  return known ? &request_ : nullptr;
+}
+
 // --- the end ---
 
 void Http2Stream::reset(uint32_t error_code, std::string_view reason, std::string_view detail) {
-  if (!reason.empty()) session_.log_security(reason, detail, 0, facts());
+  if (!reason.empty()) session_.log_security(reason, detail, 0, known_request());
   mark_reset();
   nghttp2_submit_rst_stream(session_.nghttp2(), NGHTTP2_FLAG_NONE, id_, error_code);
   session_.want_send();
@@ -398,6 +415,7 @@ void Http2Stream::finish_access_record() {
   conn.service().state->record(status_, duration_ms);
   request_started_ms_ = 0;
   if (!access_) return;
+  access_->request = std::move(request_);
   access_->status = status_;
   access_->duration_ms = duration_ms;
   access_->bytes_from_client = request_bytes_;

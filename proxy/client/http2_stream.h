@@ -59,6 +59,10 @@ class Http2Stream final : public exchange::ExchangeClient, public runtime::Defer
   // is not marked came from nghttp2's own checks.
   void mark_reset() { reset_by_espd_ = true; }
   bool reset_by_espd() const { return reset_by_espd_; }
+  // What is known of the request for a security record (null: nothing yet): the pseudo-header
+  // fields as received until the stream is dispatched (or its block refused), then what the
+  // dispatcher saw (host and path normalised when they could be), as an HTTP/1.1 record says it.
+  const esp::RequestFacts* known_request();
 
   // --- exchange::ExchangeClient ---
   void on_interim_response(const http1::ResponseHead& head) override;
@@ -93,7 +97,8 @@ class Http2Stream final : public exchange::ExchangeClient, public runtime::Defer
   // The client cannot send: the flow-control window of the stream or the connection is closed
   // (espd holds what came until the real server takes it). Not the client's fault.
   bool client_blocked() const;
-  esp::RequestFacts* facts() const { return access_ ? &access_->request : nullptr; }
+  // Keeps the block's pseudo-header fields as received (the block is refused or incomplete).
+  void note_received_request();
 
   Http2ClientSession& session_;
   int32_t id_;
@@ -104,6 +109,7 @@ class Http2Stream final : public exchange::ExchangeClient, public runtime::Defer
   std::string trailers_;       // the response's trailer lines, until they are sent
   RequestBodyPace body_pace_;  // started at the dispatch of a request with a body
   std::unique_ptr<esp::AccessRecord> access_;  // only when the access stream is on
+  esp::RequestFacts request_;                  // for the security and access records
   uint64_t opened_ms_;
   uint64_t request_started_ms_ = 0;  // 0: no request to account for
   uint64_t last_progress_ms_ = 0;

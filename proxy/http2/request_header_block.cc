@@ -247,6 +247,7 @@ BlockError RequestHeaderBlock::build(bool end_stream, http1::RequestHead& head) 
 void RequestHeaderBlock::reset() {
   std::string().swap(storage_);
   std::vector<Field>().swap(fields_);
+  method_ = scheme_ = authority_ = path_ = Field{};  // their offsets pointed into storage_
 }
 
 }  // namespace espd::http2

@@ -48,6 +48,11 @@ class RequestHeaderBlock {
   // Bytes of the decoded list so far (RFC 9113 accounting), to spot decompression bombs.
   size_t decoded_bytes() const { return decoded_bytes_; }
   BlockError error() const { return error_; }
+  // The pseudo-header fields as received so far (empty: not seen, or refused before it was
+  // kept), so that the security record of a refused block says what the request was.
+  std::string_view method() const { return text(method_.value, method_.value_length); }
+  std::string_view authority() const { return text(authority_.value, authority_.value_length); }
+  std::string_view path() const { return text(path_.value, path_.value_length); }
 
   // Completes the block: `end_stream` says whether the HEADERS frame ended the request (no
   // body). Fills `head` (views into this block, valid until it is reset or destroyed) the way

@@ -200,6 +200,10 @@ def test_request_body_limit_answers_413(espd_factory, real_server_factory, pki):
         assert c.request("POST", "/", host=HOST, body=iter([b"x" * 600, b"y" * 600])).status == 413
     with client(pki, port) as c:
         assert c.request("POST", "/echo", host=HOST, body=b"x" * 1000).status == 200
+    # Each refusal names its request, the declared one (refused before any dispatch) too.
+    records = espd.wait_records("security", 2)
+    assert [(r["reason"], r["method"], r["host"], r["path"]) for r in records] == [
+        ("body_too_large", "POST", HOST, "/echo"), ("body_too_large", "POST", HOST, "/")]
 
 
 def test_no_available_real_server_gives_503_with_retry_after(espd_factory, real_server_factory, pki):

@@ -328,3 +328,5 @@ def test_request_body_limit_over_http2(espd_factory, real_server_factory, pki):
     assert [r["target"] for r in a.requests()] == ["/meet/"]
     records = espd.wait_records("security", 2)
     assert [r["reason"] for r in records] == ["body_too_large", "body_too_large"]
+    # The declared one was refused before the dispatcher saw it: named as received all the same.
+    assert [(r["method"], r["host"], r["path"]) for r in records] == [("POST", HOST, "/upload")] * 2

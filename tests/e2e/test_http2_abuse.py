@@ -19,8 +19,11 @@ PROTOCOL_ERROR, CANCEL, ENHANCE_YOUR_CALM = 0x1, 0x8, 0xB
 @pytest.fixture
 def proxy(espd_factory, real_server_factory, pki):
     a = real_server_factory("A")
+    # No access records: a stream's security record must name its request by itself (the other
+    # tests run with both streams on).
     config = base_config(pki, [a], service={"limits": {"h2_stall_timeout_s": 2, "header_timeout_s": 2,
-                                                                 "body_timeout_s": 2, "min_body_rate_bytes_s": 100}})
+                                                       "body_timeout_s": 2, "min_body_rate_bytes_s": 100},
+                                            "esp": {"logging": {"user_access": False}}})
     espd = espd_factory()
     espd.write_config(config)
     espd.start()
@@ -41,6 +44,21 @@ def proxy(espd_factory, real_server_factory, pki):
 def security(proxy, reason, detail_part=""):
     return proxy.espd.wait_for(lambda r: r.get("log") == "security" and r.get("reason") == reason
                                and detail_part in r.get("detail", ""))
+
+
+def assert_stream_record(record, method, path, host=HOST):
+    """A refusal of one stream names the request as an HTTP/1.1 record would: its client, service,
+    method, :authority as host and path (normalised when the dispatcher saw it)."""
+    assert_connection_record(record, request=True)
+    assert (record["method"], record["host"], record["path"]) == (method, host, path), record
+
+
+def assert_connection_record(record, request=False):
+    """Whoever abused the connection, and where: the client address and the virtual service."""
+    assert record["virtual_service"] == "web", record
+    assert record["client"] == "127.0.0.1" and record["client_port"] > 0, record
+    if not request:
+        assert "method" not in record, record
 
 
 def headers_frame(raw, stream_id, path="/meet/", end_stream=True, end_headers=True, extra=(), fields=None):
@@ -65,7 +83,7 @@ def test_rapid_reset(proxy):
         raw.send_frames(frames)
         assert goaway_code(raw) == ENHANCE_YOUR_CALM
     record = security(proxy, "h2_flood", "rapid reset")
-    assert record["client"] == "127.0.0.1"
+    assert_connection_record(record)
     # A stream reset in the same read as its HEADERS is never dispatched: the real server sees
     # (almost) nothing of the attack; at most a pair split across two reads reaches it.
     accepted = proxy.real.stats()["connections_accepted"]
@@ -112,7 +130,8 @@ def test_hpack_bomb(proxy):
         frame.flags.add("END_STREAM")
         raw.send_frames([frame])
         assert goaway_code(raw) == ENHANCE_YOUR_CALM
-    security(proxy, "h2_hpack_bomb")
+    assert_stream_record(security(proxy, "bad_request", "header_list_too_large"), "GET", "/meet/")
+    assert_connection_record(security(proxy, "h2_hpack_bomb"))
     assert all(r["target"] != "/meet/" or r["headers"] for r in proxy.real.requests())
     assert len(proxy.real.requests()) == 1  # only the first, legitimate request
 
@@ -137,7 +156,7 @@ def test_control_frame_floods(proxy, kind):
                 frames.append(PriorityFrame(2 * i + 1, depends_on=0, stream_weight=16))
         raw.send_frames(frames)
         assert goaway_code(raw) == ENHANCE_YOUR_CALM
-    security(proxy, "h2_flood")
+    assert_connection_record(security(proxy, "h2_flood"))
 
 
 def test_zero_window_stall(proxy):
@@ -145,27 +164,28 @@ def test_zero_window_stall(proxy):
         raw.send_frames([headers_frame(raw, 1, path="/bytes?n=1000000")])
         reset = raw.wait_for(lambda f: f.type == 0x3 and f.stream_id == 1, timeout=15)
         assert reset is not None and reset.error_code == CANCEL
-    security(proxy, "h2_flow_control_stall")
+    assert_stream_record(security(proxy, "h2_flow_control_stall"), "GET", "/bytes")
 
 
-@pytest.mark.parametrize("name,fields", [
+@pytest.mark.parametrize("name,fields,known", [
     ("unknown pseudo-header", [(":method", "GET"), (":scheme", "https"), (":authority", HOST), (":path", "/"),
-                               (":foo", "bar")]),
+                               (":foo", "bar")], (HOST, "/")),
+    # What came after the misplaced field is not kept: only the method is known.
     ("pseudo-header after a field", [(":method", "GET"), (":scheme", "https"), ("x-a", "1"), (":authority", HOST),
-                                     (":path", "/")]),
-    ("missing :path", [(":method", "GET"), (":scheme", "https"), (":authority", HOST)]),
+                                     (":path", "/")], ("", "")),
+    ("missing :path", [(":method", "GET"), (":scheme", "https"), (":authority", HOST)], (HOST, "")),
     ("upper-case name", [(":method", "GET"), (":scheme", "https"), (":authority", HOST), (":path", "/"),
-                         ("X-Upper", "1")]),
+                         ("X-Upper", "1")], (HOST, "/")),
     ("connection-specific field", [(":method", "GET"), (":scheme", "https"), (":authority", HOST), (":path", "/"),
-                                   ("connection", "keep-alive")]),
+                                   ("connection", "keep-alive")], (HOST, "/")),
     ("transfer-encoding", [(":method", "GET"), (":scheme", "https"), (":authority", HOST), (":path", "/"),
-                           ("transfer-encoding", "chunked")]),
+                           ("transfer-encoding", "chunked")], (HOST, "/")),
     ("te other than trailers", [(":method", "GET"), (":scheme", "https"), (":authority", HOST), (":path", "/"),
-                                ("te", "gzip")]),
+                                ("te", "gzip")], (HOST, "/")),
     ("CR LF in a value", [(":method", "GET"), (":scheme", "https"), (":authority", HOST), (":path", "/"),
-                          ("x-split", "a\r\nX-Injected: 1")]),
+                          ("x-split", "a\r\nX-Injected: 1")], (HOST, "/")),
 ])
-def test_malformed_requests_are_reset_or_refused(proxy, name, fields):
+def test_malformed_requests_are_reset_or_refused(proxy, name, fields, known):
     with proxy.raw() as raw:
         raw.send_frames([headers_frame(raw, 1, fields=fields)])
         answer = raw.wait_for(lambda f: f.stream_id == 1 and f.type in (0x1, 0x3))
@@ -174,7 +194,9 @@ def test_malformed_requests_are_reset_or_refused(proxy, name, fields):
             assert answer.error_code == PROTOCOL_ERROR, name
         else:
             assert answer.fields[b":status"] == b"400", name
-    proxy.espd.wait_for(lambda r: r.get("log") == "security")
+    record = proxy.espd.wait_for(lambda r: r.get("log") == "security")
+    host, path = known
+    assert_stream_record(record, "GET", path, host=host)
     assert proxy.real.requests() == []  # never forwarded
 
 
@@ -186,7 +208,7 @@ def test_content_length_disagreeing_with_data(proxy):
         raw.send_frames([frame, data])
         reset = raw.wait_for(lambda f: f.type == 0x3 and f.stream_id == 1)
         assert reset is not None and reset.error_code == PROTOCOL_ERROR
-    proxy.espd.wait_for(lambda r: r.get("log") == "security" and r.get("reason") == "h2_protocol_error")
+    assert_stream_record(security(proxy, "h2_protocol_error"), "GET", "/upload")
     assert [r for r in proxy.real.requests() if r["target"] == "/upload"] == []
 
 
@@ -201,7 +223,7 @@ def test_streams_over_the_concurrency_limit_are_refused(proxy):
         # nghttp2 treats it as a connection error (RFC 9113 5.1.2 allows a stream error too).
         goaway = raw.wait_goaway()
         assert goaway.error_code == PROTOCOL_ERROR and goaway.last_stream_id == 199
-    security(proxy, "h2_protocol_error", "HEADERS frame on stream 201")
+    assert_connection_record(security(proxy, "h2_protocol_error", "HEADERS frame on stream 201"))
 
 
 def test_memory_stays_bounded_under_a_stream_flood(proxy):
@@ -238,6 +260,7 @@ def test_a_stalled_request_body_gets_408_and_the_other_streams_go_on(proxy):
         assert client.get("/meet/after-the-408").status == 200  # the connection lives on
     record = security(proxy, "request_timeout", "body_timeout")
     assert record["status"] == 408
+    assert_stream_record(record, "POST", "/upload/stalled")
     assert upload_seen(proxy, "/upload/stalled") == []  # never completed toward the real server
 
 
@@ -256,7 +279,7 @@ def test_a_trickling_request_body_gets_408(proxy):
             except TimeoutError:
                 pass
         assert result.status == 408
-    security(proxy, "request_timeout", "body_too_slow")
+    assert_stream_record(security(proxy, "request_timeout", "body_too_slow"), "POST", "/upload/trickle")
     assert upload_seen(proxy, "/upload/trickle") == []
 
 
@@ -280,7 +303,7 @@ def test_a_header_block_left_open_ends_the_connection(proxy):
         raw.send_frames([headers_frame(raw, 1, end_headers=False)])  # and never a CONTINUATION
         goaway = raw.wait_goaway(timeout=15)
         assert goaway is not None and goaway.error_code == PROTOCOL_ERROR
-    security(proxy, "request_timeout", "header block")
+    assert_connection_record(security(proxy, "request_timeout", "header block"))
 
 
 def test_a_silent_client_after_the_handshake_is_dropped(proxy):
@@ -293,4 +316,4 @@ def test_a_silent_client_after_the_handshake_is_dropped(proxy):
             pass
     finally:
         sock.close()
-    security(proxy, "request_timeout", "preface")
+    assert_connection_record(security(proxy, "request_timeout", "preface"))

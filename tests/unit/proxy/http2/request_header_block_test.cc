@@ -128,6 +128,23 @@ TEST_CASE("pseudo-header fields: required, known, once, before the others") {
   CHECK(build(ftp, head) == BlockError::kBadPseudoHeader);
 }
 
+TEST_CASE("a refused block still tells what the request was, for its security record") {
+  RequestHead head;
+  REQUIRE(build(with(request("/meet/x"), {{"X-Upper", "1"}, {":late", "y"}}), head) ==
+          BlockError::kBadFieldName);
+  CHECK(last_block->method() == "GET");
+  CHECK(last_block->authority() == "meet.contoso.com");
+  CHECK(last_block->path() == "/meet/x");
+  // Fields after the first error are not kept; what never arrived reads as empty.
+  REQUIRE(build({{":method", "POST"}, {"x", "1"}, {":path", "/late"}}, head) ==
+          BlockError::kBadPseudoHeader);
+  CHECK(last_block->method() == "POST");
+  CHECK(last_block->authority().empty());
+  CHECK(last_block->path().empty());
+  last_block->reset();
+  CHECK(last_block->method().empty());
+}
+
 TEST_CASE("methods and paths") {
   RequestHead head;
   CHECK(build(request("/", "CONNECT"), head) == BlockError::kConnectNotSupported);
