@@ -1,11 +1,14 @@
 """End-to-end: health probing of real servers (down, no traffic, back up), a checked port other
-than the traffic port, all servers down, persisted clients moved off a down server."""
+than the traffic port, all servers down, persisted clients moved off a down server, and the
+passive back-off not triggered by clients that give up while espd connects."""
 
 import collections
 import re
 
 from tests.support.clients import HttpClient
 from tests.support.configs import base_config, listen_port
+from tests.support.h2_client import H2Client
+from tests.support.tcp_gate import TcpGate
 
 HOST = "meet.mycloud.ag"
 CHECK = {"url": "/healthcheck.html", "interval_s": 1, "timeout_s": 1, "retries": 2}
@@ -111,3 +114,39 @@ def test_clients_persisted_to_a_down_server_are_moved_and_re_persisted(espd_fact
         moved = c.request("GET", "/", host=HOST, headers=[("Cookie", "MS-WSMAN=%s" % cookies["A"])])
     assert moved.header("X-Real-Server") == "B"
     assert moved.header("Set-Cookie") == "MS-WSMAN=%s; Path=/" % cookies["B"]
+
+
+def test_a_request_given_up_while_espd_connects_is_not_held_against_the_server(espd_factory, real_server_factory,
+                                                                              pki):
+    # No health check: a refused or timed-out connection would put the server in a passive
+    # back-off. A client that goes away while espd is still connecting is no failure of the server.
+    a = real_server_factory("A")
+    gate = TcpGate(a.address, a.port)
+    try:
+        config = base_config(pki, [gate])
+        espd = espd_factory()
+        espd.write_config(config)
+        espd.start()
+        port = listen_port(config)
+        # HTTP/2: the stream is cancelled while espd's connection waits for the real server's
+        # TLS handshake.
+        with H2Client(port, cafile=pki / "root-ca.pem") as h2:
+            stream_id = h2.request("/meet/h2")
+            gate.wait_held(1)
+            h2.reset(stream_id)
+            gate.wait_closed_while_held(1)  # espd gave its connection up
+        # HTTP/1.1: the client goes away.
+        c = client(pki, port)
+        c.send_raw(b"GET /meet/h1 HTTP/1.1\r\nHost: %s\r\n\r\n" % HOST.encode())
+        gate.wait_held(2)
+        c.close()
+        gate.wait_closed_while_held(2)
+        gate.open()
+        # The server is not in a back-off: the next requests reach it.
+        with client(pki, port) as c:
+            statuses = [c.request("GET", "/meet/after", host=HOST).status for _ in range(3)]
+        assert statuses == [200, 200, 200]
+        assert not [r for r in espd.records() if r.get("event") == "real_server_failing"]
+        assert [r["target"] for r in a.requests()] == ["/meet/after"] * 3
+    finally:
+        gate.close()
