@@ -101,6 +101,8 @@ def http1_keepalive(env, peer, seconds, connections, path="/1k"):
     if requests:
         result["cpu_us_per_request"] = cpu / requests * 1e6
         result["load_cpu_us_per_request"] = meter.load_cpu_s / requests * 1e6
+        result["proxy_wakeups_per_1000"] = meter.proxy_wakeups / requests * 1000
+        result["load_wakeups_per_1000"] = meter.load_wakeups / requests * 1000
     if requests == 0:
         problems.append("no request completed")
     if result["non_2xx"]:
@@ -146,6 +148,8 @@ def http2(env, peer, seconds, clients, streams, path="/1k"):
     if result["requests"]:
         result["cpu_us_per_request"] = cpu / result["requests"] * 1e6
         result["load_cpu_us_per_request"] = meter.load_cpu_s / result["requests"] * 1e6
+        result["proxy_wakeups_per_1000"] = meter.proxy_wakeups / result["requests"] * 1000
+        result["load_wakeups_per_1000"] = meter.load_wakeups / result["requests"] * 1000
     problems = []
     if result["protocol"] != "h2":
         problems.append("h2load did not use h2 (%s)" % result["protocol"])

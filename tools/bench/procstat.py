@@ -38,6 +38,25 @@ def cpu_seconds(pid):
     return total / CLOCK_TICKS
 
 
+def voluntary_switches(pid):
+    """Times the tree's threads blocked (each a wake-up later): voluntary context switches."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            tasks = os.listdir("/proc/%d/task" % member)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        for task in tasks:
+            try:
+                with open("/proc/%d/task/%s/status" % (member, task)) as f:
+                    for line in f:
+                        if line.startswith("voluntary_ctxt_switches:"):
+                            total += int(line.split()[1])
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return total
+
+
 def rss_bytes(pid):
     """Resident memory of the tree."""
     total = 0
@@ -68,7 +87,8 @@ def _cpu_jiffies(cpus):
 class CpuMeter:
     """CPU used during a job: the proxy's own (its process tree), the load side's (the load
     generator, a child of this process that has exited by the end of the job, and the real
-    servers' process tree), and how busy the CPUs of the load side were. When those CPUs are near
+    servers' process tree), how often each blocked and was woken again (voluntary context
+    switches), and how busy the CPUs of the load side were. When those CPUs are near
     1.0 and the proxy's is not, the load side bounds the rate, not the proxy."""
 
     def __init__(self, pid, other_cpus, real_servers_pid=None):
@@ -76,31 +96,36 @@ class CpuMeter:
         self.other_cpus = other_cpus
         self.real_servers_pid = real_servers_pid
 
-    def _load_side_seconds(self):
+    def _load_side(self):
+        """(CPU seconds, wake-ups) of the load side so far."""
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        total = children.ru_utime + children.ru_stime
+        seconds, wakeups = children.ru_utime + children.ru_stime, children.ru_nvcsw
         if self.real_servers_pid:
-            total += cpu_seconds(self.real_servers_pid)
-        return total
+            seconds += cpu_seconds(self.real_servers_pid)
+            wakeups += voluntary_switches(self.real_servers_pid)
+        return seconds, wakeups
 
     def __enter__(self):
         self._started = time.monotonic()
         self._proxy = cpu_seconds(self.pid)
-        self._load = self._load_side_seconds()
+        self._proxy_wakeups = voluntary_switches(self.pid)
+        self._load = self._load_side()
         self._others = _cpu_jiffies(self.other_cpus)
         return self
 
     def __exit__(self, *exc):
         self.seconds = time.monotonic() - self._started
         self.proxy_cpu_s = cpu_seconds(self.pid) - self._proxy
-        self.load_cpu_s = self._load_side_seconds() - self._load
+        self.proxy_wakeups = voluntary_switches(self.pid) - self._proxy_wakeups
+        self.load_cpu_s, self.load_wakeups = (after - before for after, before in zip(self._load_side(), self._load))
         used, available = (after - before for after, before in zip(_cpu_jiffies(self.other_cpus), self._others))
         self.others_busy = used / available if available else None
 
     def fields(self):
         """The meter's readings as result fields."""
         values = {"proxy_cpu_s": self.proxy_cpu_s, "proxy_cpu_busy": self.proxy_cpu_s / self.seconds,
-                  "load_cpu_s": self.load_cpu_s}
+                  "load_cpu_s": self.load_cpu_s, "proxy_wakeups": self.proxy_wakeups,
+                  "load_wakeups": self.load_wakeups}
         if self.others_busy is not None:
             values["others_cpu_busy"] = self.others_busy
         return values
