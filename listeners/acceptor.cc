@@ -10,6 +10,7 @@
 
 #include "proxy/log/event.h"
 #include "proxy/net/io_watcher.h"
+#include "proxy/net/loop_activity.h"
 
 namespace espd::listeners {
 namespace {
@@ -54,6 +55,7 @@ void Acceptor::stop() {
 }
 
 void Acceptor::on_readable(evutil_socket_t fd, short, void* arg) {
+  ++net::loop_activity;
   auto* listener = static_cast<Listener*>(arg);
   Acceptor* self = listener->owner;
   net::SocketAddress local = listener->address;

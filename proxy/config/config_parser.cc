@@ -133,6 +133,7 @@ void parse_document(const nlohmann::json& document, const SourceMap& sources, Co
   if (!top.valid()) return;
   top.unsigned_integer("workers", config.workers, 0, 1024);
   top.unsigned_integer("shutdown_grace_s", config.shutdown_grace_s, 0, 3600);
+  top.unsigned_integer("busy_poll_us", config.busy_poll_us, 0, 1000);
   top.string("persistence_key_file", config.persistence_key_file);
   parse_logging(top, sources, config.logging, diagnostics);
   parse_admin(top, sources, config.admin, diagnostics);

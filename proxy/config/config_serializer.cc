@@ -144,6 +144,7 @@ nlohmann::json to_json(const Config& config) {
   json out;
   out["workers"] = config.workers;
   out["shutdown_grace_s"] = config.shutdown_grace_s;
+  out["busy_poll_us"] = config.busy_poll_us;
   out["persistence_key_file"] = config.persistence_key_file;
   const LoggingConfig& l = config.logging;
   out["logging"] = {{"level", l.level},

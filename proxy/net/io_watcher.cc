@@ -1,9 +1,11 @@
 // Read/write readiness and a timer for one socket.
 #include "proxy/net/io_watcher.h"
 
+#include <sys/time.h>
+
 #include <ctime>
 
-#include <sys/time.h>
+#include "proxy/net/loop_activity.h"
 
 namespace espd::net {
 
@@ -14,9 +16,15 @@ void IoWatcher::init(event_base* base, ReadyQueue& ready, int fd, event_callback
   callback_ = callback;
   arg_ = arg;
   fd_ = fd;
-  event_assign(&read_, base, fd, EV_READ | EV_PERSIST, callback, arg);
-  event_assign(&write_, base, fd, EV_WRITE | EV_PERSIST, callback, arg);
+  event_assign(&read_, base, fd, EV_READ | EV_PERSIST, &IoWatcher::on_event, this);
+  event_assign(&write_, base, fd, EV_WRITE | EV_PERSIST, &IoWatcher::on_event, this);
   initialized_ = true;
+}
+
+void IoWatcher::on_event(evutil_socket_t fd, short what, void* arg) {
+  ++loop_activity;
+  auto* self = static_cast<IoWatcher*>(arg);
+  self->callback_(fd, what, self->arg_);  // may destroy `self`
 }
 
 void IoWatcher::want_read(bool on) {

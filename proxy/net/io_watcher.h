@@ -34,6 +34,7 @@ class IoWatcher {
 
  private:
   friend class ReadyQueue;
+  static void on_event(evutil_socket_t fd, short what, void* arg);
   void run(short what) { callback_(fd_, what, arg_); }
 
   struct event read_;

@@ -1,19 +1,32 @@
 // One worker thread with its own event loop.
 #include "proxy/runtime/worker.h"
 
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <ctime>
 #include <set>
+#include <string>
 
 #include "listeners/connection_refusal.h"
 #include "proxy/esp/esp_log.h"
 #include "proxy/log/event.h"
 #include "proxy/net/io_watcher.h"
+#include "proxy/net/loop_activity.h"
 #include "proxy/server/connection_pool.h"
 
 namespace espd::runtime {
+namespace {
+
+uint64_t monotonic_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1000000000u + static_cast<uint64_t>(now.tv_nsec);
+}
+
+}  // namespace
 
 Worker::Worker(unsigned index) : index_(index) {
   event_config* config = event_config_new();
@@ -52,6 +65,9 @@ Worker::~Worker() {
 
 void Worker::start() {
   thread_ = std::thread([this] { run(); });
+  // "worker-N" in top -H, ps -L and /proc/<pid>/task/*/comm (at most 15 characters).
+  std::string name = "worker-" + std::to_string(index_);
+  pthread_setname_np(thread_.native_handle(), name.c_str());
 }
 
 void Worker::join() {
@@ -59,7 +75,12 @@ void Worker::join() {
 }
 
 void Worker::run() {
-  event_base_dispatch(base_);
+  for (;;) {
+    if (busy_poll_us_ != 0 && !busy_poll()) break;
+    // One turn: sleeps until something is ready, runs it (event_base_dispatch without the spin).
+    if (event_base_loop(base_, EVLOOP_ONCE) != 0) break;
+    if (event_base_got_exit(base_) || event_base_got_break(base_)) break;
+  }
   // Whatever is left after a forced stop is torn down on this thread.
   while (!connections_.empty()) {
     ClientConnectionBase* connection = connections_.front();
@@ -72,6 +93,21 @@ void Worker::run() {
   server_connections_->close_all();
   acceptor_->stop();
   finished_.store(true);
+}
+
+bool Worker::busy_poll() {
+  uint64_t seen = net::loop_activity;
+  uint64_t budget_ns = uint64_t{busy_poll_us_} * 1000;
+  uint64_t last_event = monotonic_ns();
+  while (monotonic_ns() - last_event < budget_ns) {
+    if (event_base_loop(base_, EVLOOP_NONBLOCK) != 0) return false;
+    if (event_base_got_exit(base_) || event_base_got_break(base_)) return false;
+    if (net::loop_activity != seen) {
+      seen = net::loop_activity;
+      last_event = monotonic_ns();
+    }
+  }
+  return true;
 }
 
 void Worker::post(std::function<void()> task) {
@@ -111,6 +147,7 @@ void Worker::apply(std::shared_ptr<const Snapshot> snapshot, listeners::WorkerLi
   }
   acceptor_->update(listeners);
   const Snapshot& current = *snapshots_.front().snapshot;
+  busy_poll_us_ = current.config->busy_poll_us;
   server_connections_->drop_unused_profiles(current);
   // Sessions verified under trust configurations the new snapshot no longer has are of no use.
   std::set<uint64_t> live_contexts;

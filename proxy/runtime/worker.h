@@ -95,6 +95,9 @@ class Worker {
   static void on_mailbox(evutil_socket_t fd, short what, void* arg);
   static void on_reap(evutil_socket_t fd, short what, void* arg);
   void run();
+  // Runs non-blocking loop turns for as long as events keep coming within busy_poll_us_; returns
+  // when none came for that long (then run() sleeps) or the loop was told to exit.
+  bool busy_poll();
   void on_accept(int fd, const net::SocketAddress& peer, const net::SocketAddress& local);
   void refuse(int fd, const VirtualService& service, const net::SocketAddress& peer,
               AdmissionRefusal refusal);
@@ -121,6 +124,7 @@ class Worker {
   std::vector<Deferred*> graveyard_;
   std::vector<Deferred*> reaping_;  // being deleted by on_reap
   bool shutting_down_ = false;
+  uint32_t busy_poll_us_ = 0;  // of the current snapshot
   std::atomic<bool> finished_{false};
   // Refusals are logged at most once a second per worker (a flood must not flood the log); the
   // record says how many were not logged. connections_refused counts every one.

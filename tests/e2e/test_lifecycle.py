@@ -1,15 +1,18 @@
 """End-to-end: --check, configuration reload on SIGHUP (invalid files are rejected, the service
-stays up, live connections are kept), graceful SIGTERM, directories of configuration files."""
+stays up, live connections are kept), graceful SIGTERM, directories of configuration files,
+workers that busy-poll."""
 
 import json
 import shutil
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 
 from tests.support.clients import HttpClient
 from tests.support.configs import base_config, listen_port
+from tests.support.h2_client import H2Client
 from tests.support.paths import SOURCE_ROOT
 from tests.support.ports import free_port
 from tests.support.waiting import wait_until
@@ -169,3 +172,48 @@ def test_command_line(args, code):
     from tests.support.paths import ESPD_BINARY
     done = subprocess.run([str(ESPD_BINARY), *args], capture_output=True, text=True)
     assert done.returncode == code
+
+
+def worker_sleeps(pid):
+    """Times espd's worker threads blocked waiting for events (voluntary context switches)."""
+    total = 0
+    for task in (Path("/proc/%d/task" % pid)).iterdir():
+        try:
+            if (task / "comm").read_text().startswith("worker-"):
+                status = (task / "status").read_text()
+                total += int(status.split("voluntary_ctxt_switches:")[1].split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def test_busy_polling_workers_serve_reload_sleep_when_idle_and_stop(espd_factory, real_server_factory, pki):
+    a = real_server_factory("A")
+    config = base_config(pki, [a], extra={"busy_poll_us": 1000, "workers": 2})
+    espd = espd_factory()
+    path = espd.write_config(config)
+    espd.start()
+    port = listen_port(config)
+    with client(pki, port) as c:
+        assert [c.request("GET", "/meet/%d" % i, host=HOST).status for i in range(20)] == [200] * 20
+    with H2Client(port, cafile=pki / "root-ca.pem") as h2:
+        assert [h2.get("/meet/h2/%d" % i).status for i in range(5)] == [200] * 5
+    # Polling stops once nothing has come for busy_poll_us: the idle workers go to sleep again
+    # (a worker that kept polling would never block).
+    before = worker_sleeps(espd.process.pid)
+    wait_until(lambda: worker_sleeps(espd.process.pid) > before, what="an idle worker going to sleep")
+    # The option changes with a reload, like any other.
+    config["busy_poll_us"] = 0
+    path.write_text(json.dumps(config))
+    assert espd.reload()["event"] == "config_reloaded"
+    with client(pki, port) as c:
+        assert c.request("GET", "/meet/after", host=HOST).status == 200
+    config["busy_poll_us"] = 200
+    path.write_text(json.dumps(config))
+    assert espd.reload()["event"] == "config_reloaded"
+    with client(pki, port) as c:
+        assert c.request("GET", "/meet/again", host=HOST).status == 200
+        espd.process.send_signal(signal.SIGTERM)
+        espd.wait_for("shutdown_started")
+    assert espd.process.wait(timeout=20) == 0
+    assert len([r for r in a.requests() if r["target"].startswith("/meet")]) == 27

@@ -140,6 +140,7 @@ TEST_CASE("to_json writes a configuration that parses back to the same JSON") {
                              {"headers", {{"User-Agent", ".*Lync.*"}}},
                              {"pool", "fe"}}};
   document["certificates"]["p12"] = {{"pkcs12", "site.pfx"}, {"password_file", "site.pass"}};
+  document["busy_poll_us"] = 50;
   LoadResult first = load_json(document);
   INFO(all_text(first));
   REQUIRE(first.config);
@@ -149,5 +150,6 @@ TEST_CASE("to_json writes a configuration that parses back to the same JSON") {
   REQUIRE(second.config);
   CHECK(to_json(*second.config) == written);
   CHECK(written["virtual_services"]["web"]["pools"]["fe"]["health_check"]["port"] == 443);
+  CHECK(written["busy_poll_us"] == 50);
   CHECK(written["virtual_services"]["web"]["limits"]["max_header_bytes"] == 65536);
 }

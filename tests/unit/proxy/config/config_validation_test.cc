@@ -54,6 +54,7 @@ TEST_CASE("the minimal configuration is valid and gets its defaults") {
   CHECK(web.pools.at("fe").persistence.cookie == "MS-WSMAN");
   CHECK(web.pools.at("fe").persistence.timeout_s == 1200);
   CHECK(web.tls->alpn == std::vector<std::string>{"h2", "http/1.1"});
+  CHECK(result.config->busy_poll_us == 0);  // workers sleep as soon as nothing is ready
   CHECK(result.config->resolve_path("front.pem") == "/etc/espd/front.pem");
   CHECK(result.config->resolve_path("/abs/x.pem") == "/abs/x.pem");
 }
@@ -92,6 +93,7 @@ TEST_CASE("ranges are checked with the value in the message") {
       },
       "/virtual_services/web/pools/fe/persistence/ipv4_prefix", "must be 1..32");
   expect_error([](json& d) { d["workers"] = 5000; }, "/workers", "must be 0..1024");
+  expect_error([](json& d) { d["busy_poll_us"] = 5000; }, "/busy_poll_us", "must be 0..1000");
   expect_error(
       [](json& d) {
         pool(d)["health_check"] = {{"expect_status", {200, 700}}};
