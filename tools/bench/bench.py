@@ -42,7 +42,8 @@ def options():
     parser.add_argument("--workdir", help="default: build/bench (build/bench-quick with --quick)")
     parser.add_argument("--json", help="result file (default: WORKDIR/result.json)")
     parser.add_argument("--report", metavar="JSON", help="print the table of an earlier run's JSON and exit")
-    parser.add_argument("--peers", default="espd,haproxy,nginx,nghttpx")
+    parser.add_argument("--peers", default="espd,haproxy,nginx,nghttpx",
+                        help="also: espd-busy-poll (espd with busy_poll_us 50, for comparing the two)")
     parser.add_argument("--only", default="h1,h2,handshakes,idle,download,upload",
                         help="jobs to run (comma-separated)")
     parser.add_argument("--rounds", type=int)

@@ -103,9 +103,11 @@ def _first_line(argv):
 class Espd(Peer):
     name = "espd"
     template = "espd.json.in"
+    busy_poll_us = 0  # espd's default: a worker sleeps as soon as nothing is ready
 
     def values(self):
-        return {"ALLOWED_HOSTS_JSON": ", ".join(json.dumps(h) for h in ALLOWED_HOSTS)}
+        return {"ALLOWED_HOSTS_JSON": ", ".join(json.dumps(h) for h in ALLOWED_HOSTS),
+                "BUSY_POLL_US": self.busy_poll_us}
 
     def argv(self):
         return [str(self.env.espd_binary), "--config", str(self.config_path)]
@@ -183,4 +185,11 @@ class Nghttpx(Peer):
         return _first_line(["nghttpx", "--version"])
 
 
-PEERS = {cls.name: cls for cls in (Espd, Haproxy, Nginx, Nghttpx)}
+class EspdBusyPoll(Espd):
+    """espd whose workers poll for 50 us before they sleep (busy_poll_us): not a peer, a variant
+    to compare with espd's default in the same run."""
+    name = "espd-busy-poll"
+    busy_poll_us = 50
+
+
+PEERS = {cls.name: cls for cls in (Espd, EspdBusyPoll, Haproxy, Nginx, Nghttpx)}

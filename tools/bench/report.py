@@ -156,7 +156,8 @@ def targets(summary):
     """The issue's targets evaluated on this run (met, not met, or not measurable)."""
     results = []
     espd = summary.get("espd", {})
-    peers = {name: values for name, values in summary.items() if name != "espd"}
+    # espd's own variants (espd-busy-poll) are not peers.
+    peers = {name: values for name, values in summary.items() if not name.startswith("espd")}
     for key, op, factor, against, text in TARGETS:
         mine = espd.get(key)
         candidates = {n: v.get(key) for n, v in peers.items() if (against is None or n == against)}
