@@ -360,7 +360,7 @@ void Http2Stream::resume_exchange() {
 void Http2Stream::note_received_request() {
   if (!block_) return;
   request_.method.assign(block_->method());
-  request_.host.assign(block_->authority());
+  request_.host.assign(block_->host());
   std::string_view path = block_->path();
   request_.path.assign(path.substr(0, path.find('?')));  // without the query, as HTTP/1.1 logs it
 }

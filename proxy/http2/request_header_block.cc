@@ -250,4 +250,12 @@ void RequestHeaderBlock::reset() {
   method_ = scheme_ = authority_ = path_ = Field{};  // their offsets pointed into storage_
 }
 
+std::string_view RequestHeaderBlock::host() const {
+  if (authority_.value_length != 0) return authority();
+  for (const Field& field : fields_) {
+    if (text(field.name, field.name_length) == "host") return text(field.value, field.value_length);
+  }
+  return {};
+}
+
 }  // namespace espd::http2

@@ -53,6 +53,9 @@ class RequestHeaderBlock {
   std::string_view method() const { return text(method_.value, method_.value_length); }
   std::string_view authority() const { return text(authority_.value, authority_.value_length); }
   std::string_view path() const { return text(path_.value, path_.value_length); }
+  // :authority, or else the value of a host field kept so far (RFC 9113 8.3.1 lets a request
+  // carry its authority in Host): the host a record names.
+  std::string_view host() const;
 
   // Completes the block: `end_stream` says whether the HEADERS frame ended the request (no
   // body). Fills `head` (views into this block, valid until it is reset or destroyed) the way

@@ -191,6 +191,9 @@ def test_zero_window_stall(proxy):
                                 ("te", "gzip")], (HOST, "/")),
     ("CR LF in a value", [(":method", "GET"), (":scheme", "https"), (":authority", HOST), (":path", "/"),
                           ("x-split", "a\r\nX-Injected: 1")], (HOST, "/")),
+    # No :authority: the record names the host the host field gave.
+    ("upper-case name, host field", [(":method", "GET"), (":scheme", "https"), (":path", "/"), ("host", HOST),
+                                     ("X-Upper", "1")], (HOST, "/")),
 ])
 def test_malformed_requests_are_reset_or_refused(proxy, name, fields, known):
     with proxy.raw() as raw:

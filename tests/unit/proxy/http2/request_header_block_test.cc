@@ -140,9 +140,21 @@ TEST_CASE("a refused block still tells what the request was, for its security re
           BlockError::kBadPseudoHeader);
   CHECK(last_block->method() == "POST");
   CHECK(last_block->authority().empty());
+  CHECK(last_block->host().empty());
   CHECK(last_block->path().empty());
   last_block->reset();
   CHECK(last_block->method().empty());
+  // The host a record names: :authority, else a host field kept before the error.
+  REQUIRE(build(with(request("/a"), {{"X-Upper", "1"}}), head) == BlockError::kBadFieldName);
+  CHECK(last_block->host() == "meet.contoso.com");
+  REQUIRE(build({{":method", "GET"},
+                 {":scheme", "https"},
+                 {":path", "/b"},
+                 {"host", "lync.contoso.com"},
+                 {"X-Upper", "1"}},
+                head) == BlockError::kBadFieldName);
+  CHECK(last_block->authority().empty());
+  CHECK(last_block->host() == "lync.contoso.com");
 }
 
 TEST_CASE("methods and paths") {
