@@ -206,10 +206,11 @@ void Http2ClientSession::on_readable() {
 }
 
 int Http2ClientSession::refuse_connection(uint32_t error_code, std::string_view reason,
-                                          std::string_view detail) {
+                                          std::string_view detail,
+                                          const esp::RequestFacts* request) {
   if (!terminated_) {
     terminated_ = true;
-    log_security(reason, detail, 0, nullptr);
+    log_security(reason, detail, 0, request);
     nghttp2_session_terminate_session(session_, error_code);
   }
   return NGHTTP2_ERR_CALLBACK_FAILURE;
@@ -261,7 +262,8 @@ int Http2ClientSession::on_header(const nghttp2_frame& frame, std::string_view n
     return refuse_connection(NGHTTP2_ENHANCE_YOUR_CALM, "h2_hpack_bomb",
                              "decoded header list over " +
                                  std::to_string(kBombFactor * limits_.h2_max_header_list_bytes) +
-                                 " bytes");
+                                 " bytes",
+                             s->known_request());
   }
   return 0;
 }
@@ -541,7 +543,8 @@ void Http2ClientSession::on_timer() {
     if (s->header_block() && now >= s->opened_ms() + header_ms) {
       // A header block spread over frames holds the whole connection (nothing may interleave).
       refuse_connection(NGHTTP2_PROTOCOL_ERROR, "request_timeout",
-                        "HTTP/2 header block not completed within header_timeout_s");
+                        "HTTP/2 header block not completed within header_timeout_s",
+                        s->known_request());
       break;
     }
     uint64_t since = s->stalled_since_ms();

@@ -71,7 +71,9 @@ class Http2ClientSession final : public ClientSession {
   void pump();
   // A flood or other abuse: GOAWAY with ENHANCE_YOUR_CALM, a security record, no more reading.
   // Returns the nghttp2 error that stops the current input.
-  int refuse_connection(uint32_t error_code, std::string_view reason, std::string_view detail);
+  // `request`: the stream whose decoding showed the abuse, named in the record when known.
+  int refuse_connection(uint32_t error_code, std::string_view reason, std::string_view detail,
+                        const esp::RequestFacts* request = nullptr);
   int count(http2::RateLimit& limit, std::string_view what);
   void log_library_detail();
   // Dispatches the streams whose heads arrived in the input just processed and are still open.
