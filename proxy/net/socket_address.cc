@@ -42,9 +42,20 @@ bool SocketAddress::is_wildcard() const {
 std::string SocketAddress::ip_string() const {
   char text[INET6_ADDRSTRLEN] = {0};
   if (family() == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr, text,
-              sizeof(text));
-  } else if (family() == AF_INET6) {
+    // Written here rather than by inet_ntop, which formats IPv4 with sprintf: this runs for every
+    // request (X-Forwarded-For) and cost as much as parsing the request's head (callgrind).
+    uint32_t address = ntohl(reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr.s_addr);
+    char* out = text;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      unsigned octet = (address >> shift) & 0xff;
+      if (octet >= 100) *out++ = static_cast<char>('0' + octet / 100);
+      if (octet >= 10) *out++ = static_cast<char>('0' + octet / 10 % 10);
+      *out++ = static_cast<char>('0' + octet % 10);
+      if (shift != 0) *out++ = '.';
+    }
+    return std::string(text, out - text);
+  }
+  if (family() == AF_INET6) {
     inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, text,
               sizeof(text));
   }

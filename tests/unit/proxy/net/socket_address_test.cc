@@ -1,7 +1,10 @@
 // Unit tests for parsing and formatting socket addresses.
 #include "proxy/net/socket_address.h"
 
+#include <arpa/inet.h>
+
 #include <catch2/catch.hpp>
+#include <string>
 
 using espd::net::is_ip_literal;
 using espd::net::parse_socket_address;
@@ -15,6 +18,26 @@ TEST_CASE("IPv4 address with port parses and formats back") {
   CHECK(address->ip_string() == "10.154.11.5");
   CHECK_FALSE(address->is_loopback());
   CHECK_FALSE(address->is_wildcard());
+}
+
+TEST_CASE("IPv4 addresses format as inet_ntop formats them, every octet value in every position") {
+  for (unsigned value = 0; value < 256; ++value) {
+    for (int position = 0; position < 4; ++position) {
+      uint8_t octets[4] = {1, 20, 255, 0};
+      octets[position] = static_cast<uint8_t>(value);
+      std::string text = std::to_string(octets[0]) + "." + std::to_string(octets[1]) + "." +
+                         std::to_string(octets[2]) + "." + std::to_string(octets[3]);
+      auto address = espd::net::make_socket_address(text, 443);
+      REQUIRE(address);
+      char expected[INET_ADDRSTRLEN] = {0};
+      inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&address->storage)->sin_addr,
+                expected, sizeof(expected));
+      REQUIRE(address->ip_string() == expected);
+      REQUIRE(address->ip_string() == text);
+    }
+  }
+  CHECK(parse_socket_address("0.0.0.0:1")->ip_string() == "0.0.0.0");
+  CHECK(parse_socket_address("255.255.255.255:1")->ip_string() == "255.255.255.255");
 }
 
 TEST_CASE("IPv6 address needs brackets") {
