@@ -65,8 +65,9 @@ void adopt_sources(config::Config& next, const config::Config& previous,
   adopt(next.trust_stores, previous.trust_stores, fallback);
   adopt(next.virtual_services, previous.virtual_services, fallback);
   next.top_level_files = previous.top_level_files;
-  for (const char* key : {"workers", "shutdown_grace_s", "busy_poll_us", "persistence_key_file",
-                          "logging", "admin"}) {
+  for (const char* key :
+       {"workers", "shutdown_grace_s", "busy_poll_us", "idle_buffer_release_ms",
+        "idle_buffer_max_connections", "persistence_key_file", "logging", "admin"}) {
     if (!next.top_level_files.count(key)) next.top_level_files[key] = fallback;
   }
 }

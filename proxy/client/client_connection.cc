@@ -70,8 +70,8 @@ void ClientConnection::on_event(evutil_socket_t, short what, void* arg) {
       }
       if ((what & EV_READ) && !self->close_pending_) self->session_->on_readable();
       // A read that found nothing has OpenSSL allocate its read buffer: an idle connection gives
-      // it back (SSL_free_buffers keeps buffers that still hold bytes).
-      if (!self->closed_ && self->session_->idle()) self->transport_.release_buffers();
+      // it back once it stays idle (SSL_free_buffers keeps buffers that still hold bytes).
+      if (!self->closed_ && self->session_->idle()) self->went_idle();
       return;
     case State::kLingering:
       self->linger_read();
@@ -207,6 +207,7 @@ void ClientConnection::close() {
   // Only sessions that started (a failed handshake has its security record instead).
   if (state_ == State::kSession || state_ == State::kLingering) log_connection("close");
   state_ = State::kClosed;
+  worker_.forget_idle(this);
   if (session_) session_->abandon();
   io_.clear();
   timer_.cancel();
@@ -216,6 +217,10 @@ void ClientConnection::close() {
   worker_.remove_connection(this);
   worker_.release_snapshot(snapshot_);
   worker_.defer_delete(this);
+}
+
+void ClientConnection::release_idle_memory() {
+  if (state_ == State::kSession && !close_pending_ && session_) session_->release_idle_memory();
 }
 
 void ClientConnection::shutdown_gracefully() {

@@ -15,7 +15,7 @@
 
 namespace espd::client {
 
-class ClientConnection final : public runtime::ClientConnectionBase {
+class ClientConnection final : public runtime::ClientConnectionBase, public IdleMemoryHolder {
  public:
   ClientConnection(runtime::Worker& worker, int fd, const net::SocketAddress& peer,
                    const runtime::VirtualService& service, runtime::SnapshotUse* snapshot);
@@ -55,6 +55,12 @@ class ClientConnection final : public runtime::ClientConnectionBase {
   void close_after_output();
 
   void shutdown_gracefully() override;
+
+  // The session has nothing in flight: its buffers go back once it stays idle for the configured
+  // delay (Worker::went_idle); going idle again restarts the delay.
+  void went_idle() { worker_.went_idle(this); }
+  // IdleMemoryHolder: the delay is over (the session checks it is still idle).
+  void release_idle_memory() override;
 
  private:
   enum class State : uint8_t { kHandshake, kSession, kLingering, kClosed };

@@ -16,6 +16,9 @@ class ClientSession {
   virtual void abandon() = 0;
   // Nothing in flight and nothing buffered: the connection may hand its TLS buffers back.
   virtual bool idle() const = 0;
+  // The connection has stayed idle for the configured delay: hands back what only traffic needs
+  // (TLS record buffers and, for HTTP/2, nghttp2's frame pages), unless it is busy again.
+  virtual void release_idle_memory() = 0;
 };
 
 }  // namespace espd::client

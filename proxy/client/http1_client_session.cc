@@ -43,6 +43,11 @@ bool Http1ClientSession::idle() const {
   return state_ == State::kIdle && conn_.input().empty() && conn_.output().empty();
 }
 
+void Http1ClientSession::release_idle_memory() {
+  if (!idle() || conn_.transport().has_pending()) return;
+  conn_.transport().release_buffers();
+}
+
 void Http1ClientSession::finish_exchange() {
   if (!exchange_) return;
   conn_.worker().defer_delete(exchange_);
@@ -423,7 +428,7 @@ void Http1ClientSession::next_request() {
     conn_.schedule_read();  // a pipelined request: handled from the top of the loop
   } else {
     in.release_if_empty();
-    if (conn_.output().empty()) conn_.transport().release_buffers();
+    if (conn_.output().empty()) conn_.went_idle();
   }
   conn_.want_read(true);
 }
@@ -536,7 +541,7 @@ void Http1ClientSession::on_writable() {
     if (!conn_.input().empty() || conn_.transport().has_pending()) {
       conn_.schedule_read();
     } else {
-      conn_.transport().release_buffers();  // the last response went out: idle now
+      conn_.went_idle();  // the last response went out: idle now
     }
   }
 }

@@ -31,6 +31,7 @@ class Http1ClientSession final : public ClientSession, public exchange::Exchange
   void shutdown_gracefully() override;
   void abandon() override;
   bool idle() const override;
+  void release_idle_memory() override;
 
   // exchange::ExchangeClient
   void on_interim_response(const http1::ResponseHead& head) override;

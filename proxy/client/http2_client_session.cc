@@ -468,17 +468,22 @@ void Http2ClientSession::pump() {
     finish();  // GOAWAY sent and no stream left, or the session was terminated
     return;
   }
-  if (open_streams_ == 0 && out.empty()) release_idle_memory();
+  if (open_streams_ == 0 && out.empty() && !idle_released_) conn_.went_idle();
   arm_timer();
 }
 
 void Http2ClientSession::release_idle_memory() {
-  if (idle_released_ || nghttp2_session_want_write(session_)) return;
-  idle_released_ = true;
-  memory_.release_idle_pages();
+  if (!session_ || finishing_ || open_streams_ != 0 || !conn_.output().empty() ||
+      nghttp2_session_want_write(session_)) {
+    return;
+  }
+  if (!idle_released_) {
+    idle_released_ = true;
+    memory_.release_idle_pages();
+    std::vector<Http2Stream*>().swap(resume_);
+    std::vector<Http2Stream*>().swap(dispatch_);
+  }
   conn_.transport().release_buffers();
-  std::vector<Http2Stream*>().swap(resume_);
-  std::vector<Http2Stream*>().swap(dispatch_);
 }
 
 void Http2ClientSession::on_writable() {

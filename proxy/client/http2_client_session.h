@@ -30,6 +30,9 @@ class Http2ClientSession final : public ClientSession {
   void shutdown_gracefully() override;
   void abandon() override;
   bool idle() const override { return open_streams_ == 0 && idle_released_; }
+  // Nothing to send and no stream open for the configured delay: gives back what only active
+  // connections need (nghttp2's frame pages, the TLS record buffers).
+  void release_idle_memory() override;
 
   // --- for streams ---
   ClientConnection& connection() { return conn_; }
@@ -78,8 +81,6 @@ class Http2ClientSession final : public ClientSession {
   void log_library_detail();
   // Dispatches the streams whose heads arrived in the input just processed and are still open.
   void dispatch_queued();
-  // Nothing to send and no stream open: give back what only active connections need.
-  void release_idle_memory();
   // Closes the connection once the queued output is sent.
   void finish();
   // GOAWAY(NO_ERROR) with the last stream processed: no new streams, those in flight finish.

@@ -193,6 +193,12 @@ struct Config {
   // Microseconds a worker keeps polling for events before it sleeps (0: it sleeps at once). See
   // docs/CONFIG.md: fewer wake-ups for busy peers in a VM, at the price of CPU while idle.
   uint32_t busy_poll_us = 0;
+  // Milliseconds a connection stays idle before it hands back its TLS record buffers, I/O blocks
+  // and HTTP/2 frame pages (0: at once). Keeps them across the short gaps of keep-alive traffic.
+  uint32_t idle_buffer_release_ms = 1000;
+  // At most this many idle connections per worker keep their buffers (the longest idle releases
+  // first): bounds what the delay adds to memory when many connections arrive at once.
+  uint32_t idle_buffer_max_connections = 256;
   std::string persistence_key_file = "persistence.key";
   LoggingConfig logging;
   std::optional<AdminConfig> admin;

@@ -134,6 +134,9 @@ void parse_document(const nlohmann::json& document, const SourceMap& sources, Co
   top.unsigned_integer("workers", config.workers, 0, 1024);
   top.unsigned_integer("shutdown_grace_s", config.shutdown_grace_s, 0, 3600);
   top.unsigned_integer("busy_poll_us", config.busy_poll_us, 0, 1000);
+  top.unsigned_integer("idle_buffer_release_ms", config.idle_buffer_release_ms, 0, 60000);
+  top.unsigned_integer("idle_buffer_max_connections", config.idle_buffer_max_connections, 0,
+                       100000);
   top.string("persistence_key_file", config.persistence_key_file);
   parse_logging(top, sources, config.logging, diagnostics);
   parse_admin(top, sources, config.admin, diagnostics);

@@ -145,6 +145,8 @@ nlohmann::json to_json(const Config& config) {
   out["workers"] = config.workers;
   out["shutdown_grace_s"] = config.shutdown_grace_s;
   out["busy_poll_us"] = config.busy_poll_us;
+  out["idle_buffer_release_ms"] = config.idle_buffer_release_ms;
+  out["idle_buffer_max_connections"] = config.idle_buffer_max_connections;
   out["persistence_key_file"] = config.persistence_key_file;
   const LoggingConfig& l = config.logging;
   out["logging"] = {{"level", l.level},

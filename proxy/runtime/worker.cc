@@ -39,6 +39,7 @@ Worker::Worker(unsigned index) : index_(index) {
                this);
   event_add(&mailbox_event_, nullptr);
   event_assign(&reap_event_, base_, -1, 0, &Worker::on_reap, this);
+  event_assign(&idle_release_event_, base_, -1, 0, &Worker::on_idle_release, this);
   ready_queue_.init(base_);
   server_connections_ = std::make_unique<server::ConnectionPool>();
   acceptor_ = std::make_unique<listeners::Acceptor>(
@@ -59,6 +60,7 @@ Worker::~Worker() {
   ready_queue_.close();
   event_del(&mailbox_event_);
   event_del(&reap_event_);
+  event_del(&idle_release_event_);
   ::close(mailbox_fd_);
   event_base_free(base_);
 }
@@ -134,6 +136,34 @@ void Worker::on_mailbox(evutil_socket_t fd, short, void* arg) {
     task();
 }
 
+void Worker::went_idle(IdleMemoryHolder* holder) {
+  idle_release_.went_idle(holder, now_ms());
+  if (!idle_release_armed_) arm_idle_release();
+}
+
+void Worker::arm_idle_release() {
+  if (idle_release_armed_) {
+    event_del(&idle_release_event_);
+    idle_release_armed_ = false;
+  }
+  uint64_t due = idle_release_.next_due_ms();
+  if (due == IdleReleaseQueue::kNone) return;
+  // Up to an eighth of the delay late: connections that went idle within that window go back
+  // in one timer run, not one run each.
+  uint64_t now = now_ms();
+  uint64_t wait = (due > now ? due - now : 0) + idle_release_.delay_ms() / 8;
+  timeval delay{static_cast<time_t>(wait / 1000), static_cast<suseconds_t>(wait % 1000 * 1000)};
+  event_add(&idle_release_event_, &delay);
+  idle_release_armed_ = true;
+}
+
+void Worker::on_idle_release(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Worker*>(arg);
+  self->idle_release_armed_ = false;
+  self->idle_release_.release_due(self->now_ms());
+  self->arm_idle_release();
+}
+
 uint64_t Worker::now_ms() const {
   return net::monotonic_now_ms();
 }
@@ -148,6 +178,14 @@ void Worker::apply(std::shared_ptr<const Snapshot> snapshot, listeners::WorkerLi
   acceptor_->update(listeners);
   const Snapshot& current = *snapshots_.front().snapshot;
   busy_poll_us_ = current.config->busy_poll_us;
+  if (idle_release_.delay_ms() != current.config->idle_buffer_release_ms ||
+      idle_release_.max_held() != current.config->idle_buffer_max_connections) {
+    // Connections already idle are measured against the new delay (a shorter one may be due).
+    idle_release_.set_limits(current.config->idle_buffer_release_ms,
+                             current.config->idle_buffer_max_connections);
+    idle_release_.release_due(now_ms());
+    arm_idle_release();
+  }
   server_connections_->drop_unused_profiles(current);
   // Sessions verified under trust configurations the new snapshot no longer has are of no use.
   std::set<uint64_t> live_contexts;

@@ -17,6 +17,7 @@
 #include "certs/upstream_session_cache.h"
 #include "listeners/acceptor.h"
 #include "proxy/base/buffer_pool.h"
+#include "proxy/base/idle_release_queue.h"
 #include "proxy/http1/message.h"
 #include "proxy/net/ready_queue.h"
 #include "proxy/runtime/connection_admission.h"
@@ -91,9 +92,18 @@ class Worker {
   // Deletes `object` once the loop is back at the top.
   void defer_delete(Deferred* object);
 
+  // A client or real-server connection went idle (again): it is asked to hand back its buffers
+  // once it has stayed idle for idle_buffer_release_ms (at once when that is 0).
+  void went_idle(IdleMemoryHolder* holder);
+  // The connection is closing: no release for it any more.
+  void forget_idle(IdleMemoryHolder* holder) { idle_release_.forget(holder); }
+
  private:
   static void on_mailbox(evutil_socket_t fd, short what, void* arg);
   static void on_reap(evutil_socket_t fd, short what, void* arg);
+  static void on_idle_release(evutil_socket_t fd, short what, void* arg);
+  // Arms the idle-release timer for the oldest idle connection (a little late, to batch).
+  void arm_idle_release();
   void run();
   // Runs non-blocking loop turns for as long as events keep coming within busy_poll_us_; returns
   // when none came for that long (then run() sleeps) or the loop was told to exit.
@@ -104,10 +114,14 @@ class Worker {
   void maybe_finish_shutdown();
 
   unsigned index_;
+  // First member: destroyed after every connection that may still be queued in it.
+  IdleReleaseQueue idle_release_;
   event_base* base_ = nullptr;
   int mailbox_fd_ = -1;
   struct event mailbox_event_;
   struct event reap_event_;
+  struct event idle_release_event_;
+  bool idle_release_armed_ = false;
   std::mutex mailbox_mutex_;
   std::vector<std::function<void()>> mailbox_;
   std::thread thread_;

@@ -210,6 +210,7 @@ void RealServerConnection::do_close() {
   if (state_ == State::kClosed) return;
   if (state_ == State::kIdle) worker_.server_connections().remove(this);
   state_ = State::kClosed;
+  worker_.forget_idle(this);
   owner_ = nullptr;
   io_.clear();
   idle_timer_.cancel();
@@ -229,8 +230,12 @@ void RealServerConnection::enter_pool(uint64_t idle_timeout_ms) {
   // Idle: readability means the server closed (or misbehaves); either way it goes.
   io_.want_write(false);
   io_.want_read(true);
-  transport_.release_buffers();
+  worker_.went_idle(this);
   idle_timer_.arm_ms(idle_timeout_ms);
+}
+
+void RealServerConnection::release_idle_memory() {
+  if (state_ == State::kIdle) transport_.release_buffers();
 }
 
 void RealServerConnection::leave_pool() {

@@ -31,7 +31,7 @@ enum class ServerFailure : uint8_t {
 };
 const char* failure_reason(ServerFailure failure);
 
-class RealServerConnection final : public runtime::Deferred {
+class RealServerConnection final : public runtime::Deferred, public IdleMemoryHolder {
  public:
   // Who is using the connection for one exchange. Callbacks happen from the connection's event
   // handler; the owner may call release()/close() from inside them.
@@ -85,6 +85,8 @@ class RealServerConnection final : public runtime::Deferred {
   // Pool bookkeeping (ConnectionPool): its place in an idle list, and which list.
   void enter_pool(uint64_t idle_timeout_ms);
   void leave_pool();
+  // IdleMemoryHolder: pooled for the configured delay, the TLS record buffers go back.
+  void release_idle_memory() override;
   ListLink pool_link;
   using IdleList = IntrusiveList<RealServerConnection, &RealServerConnection::pool_link>;
   IdleList* pool_list = nullptr;

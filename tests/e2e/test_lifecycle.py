@@ -1,6 +1,6 @@
 """End-to-end: --check, configuration reload on SIGHUP (invalid files are rejected, the service
 stays up, live connections are kept), graceful SIGTERM, directories of configuration files,
-workers that busy-poll."""
+workers that busy-poll, idle connections' buffers kept for a delay."""
 
 import json
 import shutil
@@ -13,7 +13,7 @@ import pytest
 from tests.support.clients import HttpClient
 from tests.support.configs import base_config, listen_port
 from tests.support.h2_client import H2Client
-from tests.support.paths import SOURCE_ROOT
+from tests.support.paths import SANITIZED, SOURCE_ROOT
 from tests.support.ports import free_port
 from tests.support.waiting import wait_until
 
@@ -217,3 +217,57 @@ def test_busy_polling_workers_serve_reload_sleep_when_idle_and_stop(espd_factory
         espd.wait_for("shutdown_started")
     assert espd.process.wait(timeout=20) == 0
     assert len([r for r in a.requests() if r["target"].startswith("/meet")]) == 27
+
+
+def test_idle_connections_keep_their_tls_buffers_for_the_delay_and_within_the_bound(espd_factory,
+                                                                                     real_server_factory, pki):
+    """idle_buffer_release_ms / idle_buffer_max_connections, seen in espd's memory: a batch of idle
+    HTTP/1.1 connections that all keep their TLS record buffers grows it by far more per
+    connection than a batch whose buffers go back (freed memory is reused by the next
+    connections; glibc keeps it, so RSS itself does not fall)."""
+    if SANITIZED:
+        return  # RSS means nothing under ASan
+    a = real_server_factory("A")
+    config = base_config(pki, [a], extra={"workers": 1, "idle_buffer_release_ms": 60000,
+                                          "idle_buffer_max_connections": 100000})
+    espd = espd_factory()
+    path = espd.write_config(config)
+    espd.start()
+    port = listen_port(config)
+    count = 200
+
+    def batch():
+        """`count` connections with one request each, left idle; RSS growth per connection, KiB."""
+        before = espd.rss_kib()
+        connections = []
+        for i in range(count):
+            c = client(pki, port, alpn=["http/1.1"])
+            assert c.request("GET", "/meet/%d" % i, host=HOST).status == 200
+            connections.append(c)
+        return connections, (espd.rss_kib() - before) / count
+
+    def reconfigure(**changes):
+        config.update(changes)
+        path.write_text(json.dumps(config))
+        assert espd.reload()["event"] == "config_reloaded"
+
+    with client(pki, port) as warm:  # what is set up once (real-server connection, sessions)
+        assert warm.request("GET", "/meet/warm", host=HOST).status == 200
+    held_batch, held = batch()  # within the delay: every connection keeps its buffers
+    # A shorter delay applies to the connections already idle: theirs go back, and the next batch
+    # (each releasing 100 ms after its request) lives in that memory.
+    reconfigure(idle_buffer_release_ms=100)
+    second_batch, after_delay = batch()
+    # With the long delay again but at most 10 connections keeping buffers, the eleventh releases
+    # the longest idle one's: a batch grows little again.
+    reconfigure(idle_buffer_release_ms=60000, idle_buffer_max_connections=10)
+    third_batch, bounded = batch()
+    print("idle HTTP/1.1 connection, KiB: buffers kept %.1f, released after 100 ms %.1f, at most 10 kept %.1f"
+          % (held, after_delay, bounded))
+    assert after_delay < held - 6, (held, after_delay)
+    assert bounded < held - 6, (held, bounded)
+    # Connections whose buffers went back serve the next request as before.
+    for i, c in enumerate(held_batch[:20] + second_batch[:20]):
+        assert c.request("GET", "/meet/again/%d" % i, host=HOST).status == 200
+    for c in held_batch + second_batch + third_batch:
+        c.close()

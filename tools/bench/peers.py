@@ -104,10 +104,11 @@ class Espd(Peer):
     name = "espd"
     template = "espd.json.in"
     busy_poll_us = 0  # espd's default: a worker sleeps as soon as nothing is ready
+    idle_buffer_release_ms = 1000  # espd's default
 
     def values(self):
         return {"ALLOWED_HOSTS_JSON": ", ".join(json.dumps(h) for h in ALLOWED_HOSTS),
-                "BUSY_POLL_US": self.busy_poll_us}
+                "BUSY_POLL_US": self.busy_poll_us, "IDLE_BUFFER_RELEASE_MS": self.idle_buffer_release_ms}
 
     def argv(self):
         return [str(self.env.espd_binary), "--config", str(self.config_path)]

@@ -141,6 +141,8 @@ TEST_CASE("to_json writes a configuration that parses back to the same JSON") {
                              {"pool", "fe"}}};
   document["certificates"]["p12"] = {{"pkcs12", "site.pfx"}, {"password_file", "site.pass"}};
   document["busy_poll_us"] = 50;
+  document["idle_buffer_release_ms"] = 250;
+  document["idle_buffer_max_connections"] = 9;
   LoadResult first = load_json(document);
   INFO(all_text(first));
   REQUIRE(first.config);
@@ -151,5 +153,7 @@ TEST_CASE("to_json writes a configuration that parses back to the same JSON") {
   CHECK(to_json(*second.config) == written);
   CHECK(written["virtual_services"]["web"]["pools"]["fe"]["health_check"]["port"] == 443);
   CHECK(written["busy_poll_us"] == 50);
+  CHECK(written["idle_buffer_release_ms"] == 250);
+  CHECK(written["idle_buffer_max_connections"] == 9);
   CHECK(written["virtual_services"]["web"]["limits"]["max_header_bytes"] == 65536);
 }

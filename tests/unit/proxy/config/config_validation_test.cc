@@ -55,6 +55,8 @@ TEST_CASE("the minimal configuration is valid and gets its defaults") {
   CHECK(web.pools.at("fe").persistence.timeout_s == 1200);
   CHECK(web.tls->alpn == std::vector<std::string>{"h2", "http/1.1"});
   CHECK(result.config->busy_poll_us == 0);  // workers sleep as soon as nothing is ready
+  CHECK(result.config->idle_buffer_release_ms == 1000);
+  CHECK(result.config->idle_buffer_max_connections == 256);
   CHECK(result.config->resolve_path("front.pem") == "/etc/espd/front.pem");
   CHECK(result.config->resolve_path("/abs/x.pem") == "/abs/x.pem");
 }
@@ -94,6 +96,12 @@ TEST_CASE("ranges are checked with the value in the message") {
       "/virtual_services/web/pools/fe/persistence/ipv4_prefix", "must be 1..32");
   expect_error([](json& d) { d["workers"] = 5000; }, "/workers", "must be 0..1024");
   expect_error([](json& d) { d["busy_poll_us"] = 5000; }, "/busy_poll_us", "must be 0..1000");
+  expect_error([](json& d) { d["idle_buffer_release_ms"] = 60001; }, "/idle_buffer_release_ms",
+               "must be 0..60000");
+  expect_error([](json& d) { d["idle_buffer_release_ms"] = -1; }, "/idle_buffer_release_ms",
+               "must be 0..60000");
+  expect_error([](json& d) { d["idle_buffer_max_connections"] = 100001; },
+               "/idle_buffer_max_connections", "must be 0..100000");
   expect_error(
       [](json& d) {
         pool(d)["health_check"] = {{"expect_status", {200, 700}}};
