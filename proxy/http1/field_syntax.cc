@@ -15,10 +15,13 @@ bool is_host_char(unsigned char c) {
 
 ParseError parse_field_line(std::string_view line, Header& field) {
   if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) return ParseError::kObsFold;
-  size_t colon = line.find(':');
-  if (colon == std::string_view::npos || colon == 0) return ParseError::kBadHeaderName;
+  // The name is the run of token bytes; it must be followed by the colon at once (no empty name,
+  // no whitespace or other byte before the colon).
+  size_t colon = 0;
+  while (colon < line.size() && is_token_char(static_cast<unsigned char>(line[colon])))
+    ++colon;
+  if (colon == 0 || colon == line.size() || line[colon] != ':') return ParseError::kBadHeaderName;
   std::string_view name = line.substr(0, colon);
-  if (!is_token(name)) return ParseError::kBadHeaderName;
   std::string_view value = line.substr(colon + 1);
   if (!is_field_value(value)) return ParseError::kBadHeaderValue;
   field.name = name;

@@ -2,6 +2,7 @@
 #include "proxy/http1/char_class.h"
 
 #include <catch2/catch.hpp>
+#include <string>
 #include <string_view>
 
 using namespace espd::http1;
@@ -52,6 +53,32 @@ TEST_CASE("whole tokens and field values") {
   CHECK(is_field_value(" text/html; q=0.9\t\xe4"));
   CHECK_FALSE(is_field_value(std::string_view("a\0b", 3)));
   CHECK_FALSE(is_field_value("a\rb"));
+}
+
+TEST_CASE(
+    "a field value is valid exactly when each of its bytes is, whatever its length and "
+    "wherever the byte sits") {
+  // is_field_value looks at eight bytes at a time: every byte value at every offset of values
+  // 1 to 24 bytes long (words, partial words and the tail), among valid filler.
+  for (size_t length = 1; length <= 24; ++length) {
+    for (size_t at = 0; at < length; ++at) {
+      for (int c = 0; c < 256; ++c) {
+        std::string value(length, 'a');
+        value[at] = static_cast<char>(c);
+        INFO("length " << length << ", byte " << c << " at " << at);
+        REQUIRE(is_field_value(value) == rfc_field_value_byte(c));
+      }
+    }
+  }
+  // Near-misses of the word test: bytes just around its thresholds, and several in one word.
+  CHECK(is_field_value(std::string(16, '\x20')));
+  CHECK(is_field_value(std::string(16, '\x7e')));
+  CHECK(is_field_value(std::string(16, '\x80')));
+  CHECK(is_field_value(std::string(16, '\xff')));
+  CHECK(is_field_value("\t\t\t\t\t\t\t\t\t"));
+  CHECK_FALSE(is_field_value(std::string(16, '\x1f')));
+  CHECK_FALSE(is_field_value(std::string(16, '\x7f')));
+  CHECK_FALSE(is_field_value("abcdefg\tabcdefg\x7f"));
 }
 
 TEST_CASE("lower-casing folds ASCII letters only") {
