@@ -44,8 +44,11 @@ def options():
     parser.add_argument("--report", metavar="JSON", help="print the table of an earlier run's JSON and exit")
     parser.add_argument("--peers", default="espd,haproxy,nginx,nghttpx",
                         help="also: espd-busy-poll (espd with busy_poll_us 50, for comparing the two)")
-    parser.add_argument("--only", default="h1,h2,handshakes,idle,download,upload",
+    parser.add_argument("--only", default="h1,h1_rate,h2,handshakes,idle,download,upload",
                         help="jobs to run (comma-separated)")
+    parser.add_argument("--fixed-rate", type=int,
+                        help="HTTP/1.1 requests/s offered to every proxy in the h1_rate job (default 8000, "
+                             "2000 with --quick): below the saturation of every proxy on a 2-core machine")
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--seconds", type=int, help="duration of each load run")
     parser.add_argument("--workers", type=int, default=1, help="worker threads/processes of every proxy")
@@ -62,6 +65,7 @@ def options():
     quick = args.quick
     args.rounds = args.rounds or (1 if quick else 3)
     args.seconds = args.seconds or (1 if quick else 10)
+    args.fixed_rate = args.fixed_rate or (2000 if quick else 8000)
     args.idle_connections = args.idle_connections or (50 if quick else 10000)
     args.big_mib = args.big_mib or (8 if quick else 1024)
     args.workdir = Path(args.workdir or SOURCE_ROOT / ("build/bench-quick" if quick else "build/bench"))
@@ -149,6 +153,10 @@ def run_peer(env, args, recorder, name, round_index):
             jobs.http1_keepalive(env, peer, 1, args.connections)
         if "h1" in args.only:
             measure(recorder, name, "h1", lambda: jobs.http1_keepalive(env, peer, s, args.connections))
+        if "h1_rate" in args.only:
+            measure(recorder, name, "h1_rate",
+                    lambda: jobs.http1_fixed_rate(env, peer, s, args.connections, args.fixed_rate,
+                                                  require_rate=not args.quick))
         if "h2" in args.only:
             measure(recorder, name, "h2", lambda: jobs.http2(env, peer, s, args.h2_clients, args.h2_streams))
         if "handshakes" in args.only:
@@ -201,7 +209,7 @@ def main():
                  "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
                  "loadavg_start": loadavg(), "options": {
                      "rounds": args.rounds, "seconds": args.seconds, "workers": args.workers,
-                     "wrk_connections": args.connections, "h2_clients": args.h2_clients,
+                     "wrk_connections": args.connections, "h1_fixed_rate": args.fixed_rate, "h2_clients": args.h2_clients,
                      "h2_streams_per_client": args.h2_streams,
                      "handshake_concurrency": args.handshake_concurrency,
                      "idle_connections": args.idle_connections, "idle_rounds": min(args.idle_rounds, args.rounds),

@@ -112,6 +112,47 @@ def http1_keepalive(env, peer, seconds, connections, path="/1k"):
     return result, problems
 
 
+def http1_fixed_rate(env, peer, seconds, connections, rate, require_rate=True, path="/1k"):
+    """CPU per HTTP/1.1 keep-alive request at a fixed offered rate (h2load --h1 --rps), the same
+    for every proxy: below every proxy's saturation, so that each does the same work per request
+    and sleeps between requests as it would in production, where a proxy is rarely saturated. At
+    the saturating load of http1_keepalive a proxy that is slower per request runs out of idle
+    time and stops paying for sleeping and waking, which lowers its figure there."""
+    per_client = max(1, rate // connections)
+    with _meter(env, peer) as meter:
+        out = _run(env, ["h2load", "--h1", "-t1", "-c%d" % connections, "--rps=%d" % per_client,
+                         "-D%d" % seconds, "--connect-to=127.0.0.1:%d" % peer.port,
+                         "https://%s%s" % (REQUEST_HOST, path)], timeout=seconds + 60)
+    text = out.stdout
+    finished = re.search(r"finished in ([\d.]+)(\w+), ([\d.]+) req/s", text)
+    counts = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
+                       r"(\d+) errored, (\d+) timeout", text)
+    statuses = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", text)
+    if not (finished and counts and statuses):
+        return {}, ["h2load --h1 failed (%d): %s %s" % (out.returncode, text.strip()[-300:], out.stderr.strip()[-200:])]
+    requests = int(counts.group(4))
+    result = {"offered_req_per_s": per_client * connections, "req_per_s": float(finished.group(3)),
+              "requests": requests, "failed": int(counts.group(5)) + int(counts.group(6)),
+              "non_2xx": sum(int(g) for g in statuses.groups()[1:]), **meter.fields()}
+    problems = []
+    if requests:
+        result["cpu_us_per_request"] = meter.proxy_cpu_s / requests * 1e6
+        result["proxy_wakeups_per_1000"] = meter.proxy_wakeups / requests * 1000
+    else:
+        problems.append("no request succeeded")
+    if result["non_2xx"] or result["failed"]:
+        problems.append("%d non-2xx, %d failed requests" % (result["non_2xx"], result["failed"]))
+    # The rate must have been delivered: a proxy that cannot keep up is measured at another load.
+    # (--quick shares the machine with the test suite: there it is a note.)
+    if requests and result["req_per_s"] < 0.95 * result["offered_req_per_s"]:
+        shortfall = "served %.0f req/s of the %d offered" % (result["req_per_s"], result["offered_req_per_s"])
+        if require_rate:
+            problems.append(shortfall)
+        else:
+            result["note"] = shortfall
+    return result, problems
+
+
 # --- 2. HTTP/2 ----------------------------------------------------------------------------------
 def negotiated_alpn(port, offer=("h2",)):
     """The protocol the proxy selects when a client offers `offer`."""

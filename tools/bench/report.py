@@ -27,6 +27,9 @@ ROWS = [
     ("h1_load_cpu_us", "   load side's CPU us per HTTP/1.1 request", "h1", "load_cpu_us_per_request", 1, None),
     ("h1_proxy_wakeups", "   proxy wake-ups per 1,000 HTTP/1.1 requests", "h1", "proxy_wakeups_per_1000", 1, None),
     ("h1_load_wakeups", "   load side's wake-ups per 1,000 requests", "h1", "load_wakeups_per_1000", 1, None),
+    ("h1_rate_cpu_us", "   same at a fixed rate, equal for all (req/s below)", "h1_rate", "cpu_us_per_request", 1, "lower"),
+    ("h1_rate_rps", "   the fixed rate served, req/s", "h1_rate", "req_per_s", 1, None),
+    ("h1_rate_proxy_wakeups", "   proxy wake-ups per 1,000 requests at that rate", "h1_rate", "proxy_wakeups_per_1000", 1, None),
     ("h2_cpu_us", "   CPU us per HTTP/2 request", "h2", "cpu_us_per_request", 1, "lower"),
     ("h2_load_cpu_us", "   load side's CPU us per HTTP/2 request", "h2", "load_cpu_us_per_request", 1, None),
     ("h2_proxy_wakeups", "   proxy wake-ups per 1,000 HTTP/2 requests", "h2", "proxy_wakeups_per_1000", 1, None),
@@ -59,6 +62,7 @@ CEILING_ROWS = [
 # The targets: espd against the best peer (or a named one), and absolute bounds.
 TARGETS = [
     ("h1_cpu_us", "<=", 0.75, "haproxy", "CPU per HTTP/1.1 request <= 0.75 x HAProxy's"),
+    ("h1_rate_cpu_us", "<=", 0.75, "haproxy", "same, all proxies at the same fixed request rate"),
     ("h1_rps", ">=", 1.25, None, "HTTP/1.1 req/s >= 1.25 x best peer"),
     ("h2_rps", ">=", 1.25, None, "HTTP/2 req/s >= 1.25 x best peer"),
     ("h1_p99_ms", "<=", 1.0, None, "p99 latency <= best peer's"),
