@@ -39,7 +39,7 @@ Worker::Worker(unsigned index) : index_(index) {
                this);
   event_add(&mailbox_event_, nullptr);
   event_assign(&reap_event_, base_, -1, 0, &Worker::on_reap, this);
-  event_assign(&idle_release_event_, base_, -1, 0, &Worker::on_idle_release, this);
+  idle_release_timer_.init(base_, &Worker::on_idle_release, this);
   ready_queue_.init(base_);
   server_connections_ = std::make_unique<server::ConnectionPool>();
   acceptor_ = std::make_unique<listeners::Acceptor>(
@@ -60,7 +60,7 @@ Worker::~Worker() {
   ready_queue_.close();
   event_del(&mailbox_event_);
   event_del(&reap_event_);
-  event_del(&idle_release_event_);
+  idle_release_timer_.stop();
   ::close(mailbox_fd_);
   event_base_free(base_);
 }
@@ -137,29 +137,25 @@ void Worker::on_mailbox(evutil_socket_t fd, short, void* arg) {
 }
 
 void Worker::went_idle(IdleMemoryHolder* holder) {
-  idle_release_.went_idle(holder, now_ms());
-  if (!idle_release_armed_) arm_idle_release();
+  // Only the first idle connection sets the timer: the others are due no earlier.
+  if (idle_release_.went_idle(holder, now_ms())) arm_idle_release();
 }
 
 void Worker::arm_idle_release() {
-  if (idle_release_armed_) {
-    event_del(&idle_release_event_);
-    idle_release_armed_ = false;
-  }
   uint64_t due = idle_release_.next_due_ms();
-  if (due == IdleReleaseQueue::kNone) return;
+  if (due == IdleReleaseQueue::kNone) {
+    idle_release_timer_.cancel();
+    return;
+  }
   // Up to an eighth of the delay late: connections that went idle within that window go back
   // in one timer run, not one run each.
   uint64_t now = now_ms();
-  uint64_t wait = (due > now ? due - now : 0) + idle_release_.delay_ms() / 8;
-  timeval delay{static_cast<time_t>(wait / 1000), static_cast<suseconds_t>(wait % 1000 * 1000)};
-  event_add(&idle_release_event_, &delay);
-  idle_release_armed_ = true;
+  idle_release_timer_.arm_ms((due > now ? due - now : 0) + idle_release_.delay_ms() / 8);
 }
 
 void Worker::on_idle_release(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Worker*>(arg);
-  self->idle_release_armed_ = false;
+  if (!self->idle_release_timer_.fired()) return;
   self->idle_release_.release_due(self->now_ms());
   self->arm_idle_release();
 }

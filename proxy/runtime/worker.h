@@ -19,6 +19,7 @@
 #include "proxy/base/buffer_pool.h"
 #include "proxy/base/idle_release_queue.h"
 #include "proxy/http1/message.h"
+#include "proxy/net/io_watcher.h"
 #include "proxy/net/ready_queue.h"
 #include "proxy/runtime/connection_admission.h"
 #include "proxy/runtime/snapshot.h"
@@ -102,7 +103,8 @@ class Worker {
   static void on_mailbox(evutil_socket_t fd, short what, void* arg);
   static void on_reap(evutil_socket_t fd, short what, void* arg);
   static void on_idle_release(evutil_socket_t fd, short what, void* arg);
-  // Arms the idle-release timer for the oldest idle connection (a little late, to batch).
+  // Sets the idle-release timer for the oldest idle connection (a little late, to batch), or
+  // clears it when none is idle.
   void arm_idle_release();
   void run();
   // Runs non-blocking loop turns for as long as events keep coming within busy_poll_us_; returns
@@ -120,8 +122,7 @@ class Worker {
   int mailbox_fd_ = -1;
   struct event mailbox_event_;
   struct event reap_event_;
-  struct event idle_release_event_;
-  bool idle_release_armed_ = false;
+  net::Timer idle_release_timer_;
   std::mutex mailbox_mutex_;
   std::vector<std::function<void()>> mailbox_;
   std::thread thread_;
