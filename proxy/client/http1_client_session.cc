@@ -44,8 +44,7 @@ bool Http1ClientSession::idle() const {
 }
 
 void Http1ClientSession::release_idle_memory() {
-  if (!idle() || conn_.transport().has_pending()) return;
-  conn_.transport().release_buffers();
+  if (idle()) conn_.transport().release_buffers();  // which keeps buffers holding bytes
 }
 
 void Http1ClientSession::finish_exchange() {

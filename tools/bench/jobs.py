@@ -112,6 +112,25 @@ def http1_keepalive(env, peer, seconds, connections, path="/1k"):
     return result, problems
 
 
+def _h2load_counts(out):
+    """h2load's summary as result fields (req_per_s, requests succeeded, failed, non_2xx), or
+    None when its output lacks one of the lines (h2load failed)."""
+    text = out.stdout
+    finished = re.search(r"finished in ([\d.]+)(\w+), ([\d.]+) req/s", text)
+    counts = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
+                       r"(\d+) errored, (\d+) timeout", text)
+    statuses = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", text)
+    if not (finished and counts and statuses):
+        return None
+    return {"req_per_s": float(finished.group(3)), "requests": int(counts.group(4)),
+            "failed": int(counts.group(5)) + int(counts.group(6)),
+            "non_2xx": sum(int(g) for g in statuses.groups()[1:])}
+
+
+def _h2load_failure(name, out):
+    return "%s failed (%d): %s %s" % (name, out.returncode, out.stdout.strip()[-300:], out.stderr.strip()[-200:])
+
+
 def http1_fixed_rate(env, peer, seconds, connections, rate, require_rate=True, path="/1k"):
     """CPU per HTTP/1.1 keep-alive request at a fixed offered rate (h2load --h1 --rps), the same
     for every proxy: below every proxy's saturation, so that each does the same work per request
@@ -123,17 +142,11 @@ def http1_fixed_rate(env, peer, seconds, connections, rate, require_rate=True, p
         out = _run(env, ["h2load", "--h1", "-t1", "-c%d" % connections, "--rps=%d" % per_client,
                          "-D%d" % seconds, "--connect-to=127.0.0.1:%d" % peer.port,
                          "https://%s%s" % (REQUEST_HOST, path)], timeout=seconds + 60)
-    text = out.stdout
-    finished = re.search(r"finished in ([\d.]+)(\w+), ([\d.]+) req/s", text)
-    counts = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
-                       r"(\d+) errored, (\d+) timeout", text)
-    statuses = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", text)
-    if not (finished and counts and statuses):
-        return {}, ["h2load --h1 failed (%d): %s %s" % (out.returncode, text.strip()[-300:], out.stderr.strip()[-200:])]
-    requests = int(counts.group(4))
-    result = {"offered_req_per_s": per_client * connections, "req_per_s": float(finished.group(3)),
-              "requests": requests, "failed": int(counts.group(5)) + int(counts.group(6)),
-              "non_2xx": sum(int(g) for g in statuses.groups()[1:]), **meter.fields()}
+    counts = _h2load_counts(out)
+    if counts is None:
+        return {}, [_h2load_failure("h2load --h1", out)]
+    requests = counts["requests"]
+    result = {"offered_req_per_s": per_client * connections, **counts, **meter.fields()}
     problems = []
     if requests:
         result["cpu_us_per_request"] = meter.proxy_cpu_s / requests * 1e6
@@ -174,18 +187,11 @@ def http2(env, peer, seconds, clients, streams, path="/1k"):
                          "--npn-list=h2", "--connect-to=127.0.0.1:%d" % peer.port,
                          "https://%s%s" % (REQUEST_HOST, path)], timeout=seconds + 60)
     cpu = meter.proxy_cpu_s
-    text = out.stdout
-    finished = re.search(r"finished in ([\d.]+)(\w+), ([\d.]+) req/s", text)
-    counts = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
-                       r"(\d+) errored, (\d+) timeout", text)
-    statuses = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", text)
-    protocol = re.search(r"Application protocol: (\S+)", text)
-    if not (finished and counts and statuses):
-        return {}, ["h2load failed (%d): %s %s" % (out.returncode, text.strip()[-300:], out.stderr.strip()[-200:])]
-    result = {"status": "ok", "protocol": protocol.group(1) if protocol else None,
-              "req_per_s": float(finished.group(3)), "requests": int(counts.group(4)),
-              "failed": int(counts.group(5)) + int(counts.group(6)), "non_2xx": sum(int(g) for g in statuses.groups()[1:]),
-              **meter.fields()}
+    counts = _h2load_counts(out)
+    protocol = re.search(r"Application protocol: (\S+)", out.stdout)
+    if counts is None:
+        return {}, [_h2load_failure("h2load", out)]
+    result = {"status": "ok", "protocol": protocol.group(1) if protocol else None, **counts, **meter.fields()}
     if result["requests"]:
         result["cpu_us_per_request"] = cpu / result["requests"] * 1e6
         result["load_cpu_us_per_request"] = meter.load_cpu_s / result["requests"] * 1e6
