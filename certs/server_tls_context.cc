@@ -9,6 +9,7 @@
 
 #include "certs/hostname_match.h"
 #include "certs/session_ticket_keys.h"
+#include "certs/socket_bio.h"
 #include "proxy/net/transport.h"
 
 namespace espd::certs {
@@ -139,7 +140,10 @@ std::shared_ptr<ServerTlsContext> ServerTlsContext::create(const config::Config&
 SSL* ServerTlsContext::new_ssl(int fd) const {
   SSL* ssl = SSL_new(groups_.front().ctx.get());
   if (!ssl) return nullptr;
-  SSL_set_fd(ssl, fd);
+  if (!attach_socket(ssl, fd)) {
+    SSL_free(ssl);
+    return nullptr;
+  }
   SSL_set_accept_state(ssl);
   return ssl;
 }

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <ctime>
 
+#include "certs/socket_bio.h"
 #include "proxy/net/socket_address.h"
 #include "proxy/net/transport.h"
 
@@ -142,7 +143,10 @@ SSL* UpstreamTlsContext::new_ssl(int fd, const std::string& verify_name,
       SSL_set_session(ssl, session);
     }
   }
-  SSL_set_fd(ssl, fd);
+  if (!attach_socket(ssl, fd)) {
+    SSL_free(ssl);
+    return nullptr;
+  }
   SSL_set_connect_state(ssl);
   if (net::is_ip_literal(verify_name)) {
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), verify_name.c_str());

@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/unit/loopback_listener.h"
+
 namespace {
 
 int option(int fd, int level, int name) {
@@ -18,30 +20,12 @@ int option(int fd, int level, int name) {
   return value;
 }
 
-// A loopback socket bound to a free port (listening, so nobody else takes the port), with
-// SO_REUSEPORT or without it; returns the fd and sets `port`.
-int hold_free_port(bool reuse_port, int& port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  int one = 1;
-  if (reuse_port) REQUIRE(setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
-  REQUIRE(listen(fd, 1) == 0);
-  socklen_t length = sizeof(address);
-  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  port = ntohs(address.sin_port);
-  return fd;
-}
-
 }  // namespace
 
 TEST_CASE("accepted connections inherit TCP_NODELAY from the listening socket") {
   // Another worker's socket on the same port (SO_REUSEPORT) keeps the port ours meanwhile.
   int port = 0;
-  int sibling = hold_free_port(true, port);
+  int sibling = espd::testing::listen_on_free_loopback_port(true, port);
   auto address = espd::net::parse_socket_address("127.0.0.1:" + std::to_string(port));
   REQUIRE(address);
   std::string error;
@@ -75,7 +59,7 @@ TEST_CASE("accepted connections inherit TCP_NODELAY from the listening socket") 
 TEST_CASE("a listening socket on an address in use says which address") {
   // A socket without SO_REUSEPORT holds the port, so espd's bind must fail.
   int port = 0;
-  int holder = hold_free_port(false, port);
+  int holder = espd::testing::listen_on_free_loopback_port(false, port);
   auto taken = espd::net::parse_socket_address("127.0.0.1:" + std::to_string(port));
   REQUIRE(taken);
   std::string error;
