@@ -30,12 +30,15 @@ from peers import PEERS  # noqa: E402
 
 
 JOB = "h1"  # set from --job
+RATE = 8000  # set from --fixed-rate (job h1_rate)
 
 
 def load(env, peer, seconds, connections):
     """The profiled job; values["requests"] is what costs are divided by."""
     if JOB == "h1":
         values, problems = jobs.http1_keepalive(env, peer, seconds, connections)
+    elif JOB == "h1_rate":  # the bench's fixed-rate job: every proxy at the same request rate
+        values, problems = jobs.http1_fixed_rate(env, peer, seconds, connections, RATE)
     elif JOB == "h2":  # the bench's HTTP/2 job: 8 clients x 32 streams
         values, problems = jobs.http2(env, peer, seconds, 8, 32)
     else:  # full handshakes, one request each
@@ -175,13 +178,15 @@ def main():
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--warm-seconds", type=int, default=2, help="callgrind: load before collecting")
-    parser.add_argument("--job", default="h1", choices=["h1", "h2", "hs_ecdsa", "hs_rsa"],
-                        help="h1: HTTP/1.1 keep-alive (figure 1); h2: HTTP/2, h2load 8 x 32 streams (figure 2); hs_*: full handshakes (figure 3)")
+    parser.add_argument("--job", default="h1", choices=["h1", "h1_rate", "h2", "hs_ecdsa", "hs_rsa"],
+                        help="h1: HTTP/1.1 keep-alive (figure 1); h1_rate: the same at a fixed rate (figure 4); "
+                             "h2: HTTP/2, h2load 8 x 32 streams (figure 2); hs_*: full handshakes (figure 3)")
+    parser.add_argument("--fixed-rate", type=int, default=8000, help="h1_rate: requests/s offered")
     parser.add_argument("--preload", help="a shared object preloaded into the proxy (experiments: what a "
                                           "change would gain, measured before the change is made)")
     args = parser.parse_args()
-    global JOB
-    JOB = args.job
+    global JOB, RATE
+    JOB, RATE = args.job, args.fixed_rate
     env = Environment(args.workdir, args.espd, None)
     env.prepare()
     out = Path(args.workdir).resolve() / "profile"
