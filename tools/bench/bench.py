@@ -44,11 +44,12 @@ def options():
     parser.add_argument("--report", metavar="JSON", help="print the table of an earlier run's JSON and exit")
     parser.add_argument("--peers", default="espd,haproxy,nginx,nghttpx",
                         help="also: espd-busy-poll (espd with busy_poll_us 50, for comparing the two)")
-    parser.add_argument("--only", default="h1,h1_rate,h2,handshakes,idle,download,upload",
+    parser.add_argument("--only", default="h1,h1_rate,h1_side,h2,handshakes,idle,download,upload",
                         help="jobs to run (comma-separated)")
     parser.add_argument("--fixed-rate", type=int,
                         help="HTTP/1.1 requests/s offered to every proxy in the h1_rate job (default 8000, "
-                             "2000 with --quick): below the saturation of every proxy on a 2-core machine")
+                             "2000 with --quick): below the saturation of every proxy on a 2-core machine; "
+                             "in the h1_side job espd and a peer get half of it each, at the same time")
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--seconds", type=int, help="duration of each load run")
     parser.add_argument("--workers", type=int, default=1, help="worker threads/processes of every proxy")
@@ -134,7 +135,8 @@ def measure(recorder, name, figure, action):
     recorder.add(name, figure, outcome)
     values = outcome[0]
     shown = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in values.items()
-             if k in ("req_per_s", "p99_ms", "per_s", "cpu_us_per_request", "cpu_us_per_handshake",
+             if k in ("req_per_s", "p99_ms", "per_s", "cpu_us_per_request", "espd_cpu_us_per_request", "espd_ratio",
+                      "cpu_us_per_handshake",
                       "bytes_per_connection", "bytes_per_s", "rss_growth", "status", "reason")}
     print("  %-8s %-10s %5.1f s  %s" % (name, figure, time.monotonic() - started, shown), flush=True)
 
@@ -180,6 +182,16 @@ def run_peer(env, args, recorder, name, round_index):
     for figure, job in memory_jobs:
         with fresh() as peer:
             measure(recorder, name, figure, lambda: job(peer))
+
+
+def run_side_by_side(env, args, recorder, name):
+    """Job h1_side: a fresh espd and a fresh `name` at the same time (recorded under `name`)."""
+    with PEERS["espd"](env, args.workers) as espd, PEERS[name](env, args.workers) as peer:
+        for proxy in (espd, peer):  # real-server connections opened, buffers warm
+            jobs.http1_keepalive(env, proxy, 1, args.connections)
+        measure(recorder, name, "h1_side",
+                lambda: jobs.http1_side_by_side(env, espd, peer, args.seconds, args.connections, args.fixed_rate,
+                                                require_rate=not args.quick))
 
 
 def missing_tools():
@@ -235,6 +247,13 @@ def main():
                 except Exception as error:  # noqa: BLE001 - e.g. a peer that does not start
                     traceback.print_exc()
                     recorder.fail(name, "start", error)
+            if "h1_side" in args.only and "espd" in args.peers:
+                for name in (n for n in order if not n.startswith("espd")):
+                    try:
+                        run_side_by_side(env, args, recorder, name)
+                    except Exception as error:  # noqa: BLE001
+                        traceback.print_exc()
+                        recorder.fail(name, "h1_side", error)
         if args.quick:
             ceiling, ceiling_problems = speed.result()
     finally:

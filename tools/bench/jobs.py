@@ -131,22 +131,18 @@ def _h2load_failure(name, out):
     return "%s failed (%d): %s %s" % (name, out.returncode, out.stdout.strip()[-300:], out.stderr.strip()[-200:])
 
 
-def http1_fixed_rate(env, peer, seconds, connections, rate, require_rate=True, path="/1k"):
-    """CPU per HTTP/1.1 keep-alive request at a fixed offered rate (h2load --h1 --rps), the same
-    for every proxy: below every proxy's saturation, so that each does the same work per request
-    and sleeps between requests as it would in production, where a proxy is rarely saturated. At
-    the saturating load of http1_keepalive a proxy that is slower per request runs out of idle
-    time and stops paying for sleeping and waking, which lowers its figure there."""
-    per_client = max(1, rate // connections)
-    with _meter(env, peer) as meter:
-        out = _run(env, ["h2load", "--h1", "-t1", "-c%d" % connections, "--rps=%d" % per_client,
-                         "-D%d" % seconds, "--connect-to=127.0.0.1:%d" % peer.port,
-                         "https://%s%s" % (REQUEST_HOST, path)], timeout=seconds + 60)
+def _h1_rate_argv(peer, seconds, connections, per_client, path):
+    return ["h2load", "--h1", "-t1", "-c%d" % connections, "--rps=%d" % per_client, "-D%d" % seconds,
+            "--connect-to=127.0.0.1:%d" % peer.port, "https://%s%s" % (REQUEST_HOST, path)]
+
+
+def _h1_rate_result(out, meter, offered, require_rate):
+    """A fixed-rate run's result fields and problems, from h2load's output and the proxy's meter."""
     counts = _h2load_counts(out)
     if counts is None:
         return {}, [_h2load_failure("h2load --h1", out)]
     requests = counts["requests"]
-    result = {"offered_req_per_s": per_client * connections, **counts, **meter.fields()}
+    result = {"offered_req_per_s": offered, **counts, **meter.fields()}
     problems = []
     if requests:
         result["cpu_us_per_request"] = meter.proxy_cpu_s / requests * 1e6
@@ -157,12 +153,55 @@ def http1_fixed_rate(env, peer, seconds, connections, rate, require_rate=True, p
         problems.append("%d non-2xx, %d failed requests" % (result["non_2xx"], result["failed"]))
     # The rate must have been delivered: a proxy that cannot keep up is measured at another load.
     # (--quick shares the machine with the test suite: there it is a note.)
-    if requests and result["req_per_s"] < 0.95 * result["offered_req_per_s"]:
-        shortfall = "served %.0f req/s of the %d offered" % (result["req_per_s"], result["offered_req_per_s"])
+    if requests and result["req_per_s"] < 0.95 * offered:
+        shortfall = "served %.0f req/s of the %d offered" % (result["req_per_s"], offered)
         if require_rate:
             problems.append(shortfall)
         else:
             result["note"] = shortfall
+    return result, problems
+
+
+def http1_fixed_rate(env, peer, seconds, connections, rate, require_rate=True, path="/1k"):
+    """CPU per HTTP/1.1 keep-alive request at a fixed offered rate (h2load --h1 --rps), the same
+    for every proxy: below every proxy's saturation, so that each does the same work per request
+    and sleeps between requests as it would in production, where a proxy is rarely saturated. At
+    the saturating load of http1_keepalive a proxy that is slower per request runs out of idle
+    time and stops paying for sleeping and waking, which lowers its figure there."""
+    per_client = max(1, rate // connections)
+    with _meter(env, peer) as meter:
+        out = _run(env, _h1_rate_argv(peer, seconds, connections, per_client, path), timeout=seconds + 60)
+    return _h1_rate_result(out, meter, per_client * connections, require_rate)
+
+
+def http1_side_by_side(env, espd, peer, seconds, connections, rate, require_rate=True, path="/1k"):
+    """CPU per HTTP/1.1 keep-alive request of espd and a peer measured at the same time: both on
+    the proxy CPU, each offered half of the fixed rate by its own h2load. Whatever the machine does
+    meanwhile (a busy host slowing this VM down for seconds at a time) hits both alike, so the
+    ratio of the two varies far less from round to round than that of two runs one after the
+    other. The two share the core: neither sleeps on an otherwise idle CPU. Returns the peer's
+    figures, espd's as espd_*, and espd_ratio (espd's CPU per request / the peer's)."""
+    per_client = max(1, rate // 2 // connections)
+    timeout = seconds + 60
+    with _meter(env, espd) as espd_meter, _meter(env, peer) as peer_meter:
+        loads = [subprocess.Popen(env.pinning.other_command(_h1_rate_argv(p, seconds, connections, per_client, path)),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for p in (espd, peer)]
+        outs = []
+        for load in loads:
+            stdout, stderr = load.communicate(timeout=timeout)
+            outs.append(subprocess.CompletedProcess(load.args, load.returncode, stdout, stderr))
+    offered = per_client * connections
+    espd_result, espd_problems = _h1_rate_result(outs[0], espd_meter, offered, require_rate)
+    result, problems = _h1_rate_result(outs[1], peer_meter, offered, require_rate)
+    problems += ["espd beside it: " + problem for problem in espd_problems]
+    for field in ("req_per_s", "cpu_us_per_request", "proxy_wakeups_per_1000"):
+        if field in espd_result:
+            result["espd_" + field] = espd_result[field]
+    if result.get("cpu_us_per_request") and "espd_cpu_us_per_request" in result:
+        result["espd_ratio"] = result["espd_cpu_us_per_request"] / result["cpu_us_per_request"]
+    # Both load generators ran on the load side at once: its readings belong to neither alone.
+    for field in ("load_cpu_s", "load_wakeups", "others_cpu_busy"):
+        result.pop(field, None)
     return result, problems
 
 

@@ -30,6 +30,9 @@ ROWS = [
     ("h1_rate_cpu_us", "   same at a fixed rate, equal for all (req/s below)", "h1_rate", "cpu_us_per_request", 1, "lower"),
     ("h1_rate_rps", "   the fixed rate served, req/s", "h1_rate", "req_per_s", 1, None),
     ("h1_rate_proxy_wakeups", "   proxy wake-ups per 1,000 requests at that rate", "h1_rate", "proxy_wakeups_per_1000", 1, None),
+    ("h1_side_cpu_us", "   same, side by side with espd, half the rate each", "h1_side", "cpu_us_per_request", 1, None),
+    ("h1_side_espd_cpu_us", "   espd's at the same time", "h1_side", "espd_cpu_us_per_request", 1, None),
+    ("h1_side_ratio", "   espd / this proxy, side by side", "h1_side", "espd_ratio", 1, None),
     ("h2_cpu_us", "   CPU us per HTTP/2 request", "h2", "cpu_us_per_request", 1, "lower"),
     ("h2_load_cpu_us", "   load side's CPU us per HTTP/2 request", "h2", "load_cpu_us_per_request", 1, None),
     ("h2_proxy_wakeups", "   proxy wake-ups per 1,000 HTTP/2 requests", "h2", "proxy_wakeups_per_1000", 1, None),
@@ -71,6 +74,12 @@ TARGETS = [
     ("idle_kib", "<=", 0.5, None, "memory per idle TLS connection <= 0.5 x best peer's"),
     ("download_mb_s", ">=", 1.0, None, "1 GiB download >= best peer's throughput"),
     ("upload_mb_s", ">=", 1.0, None, "1 GiB upload >= best peer's throughput"),
+]
+# Targets on a ratio measured in each round with both proxies at once (job h1_side): the value is
+# the median of the rounds' ratios, found in the peer's summary.
+SIDE_BY_SIDE_TARGETS = [
+    ("h1_side_ratio", 0.75, "haproxy", "h1_side_espd_cpu_us", "h1_side_cpu_us",
+     "same, espd and HAProxy side by side (half the fixed rate each)"),
 ]
 ABSOLUTE_TARGETS = [
     ("download_rss_mib", 32, "RSS growth during the 1 GiB download < 32 MiB"),
@@ -175,6 +184,16 @@ def targets(summary):
         met = ratio is not None and (ratio >= factor if op == ">=" else ratio <= factor)
         results.append({"target": text, "status": "met" if met else "not met", "espd": mine,
                         "reference": best_name, "reference_value": best, "ratio": ratio})
+    side_by_side = []
+    for key, factor, against, espd_key, peer_key, text in SIDE_BY_SIDE_TARGETS:
+        ratio = summary.get(against, {}).get(key)
+        if not _number(ratio):
+            side_by_side.append({"target": text, "status": "not measurable", "espd": None})
+            continue
+        side_by_side.append({"target": text, "status": "met" if ratio <= factor else "not met",
+                             "espd": summary[against].get(espd_key), "reference": against,
+                             "reference_value": summary[against].get(peer_key), "ratio": ratio})
+    results[2:2] = side_by_side  # after the other two CPU-per-request targets
     for key, bound, text in ABSOLUTE_TARGETS:
         mine = espd.get(key)
         if not _number(mine):
