@@ -40,4 +40,9 @@ bool BoundedQueue::pop(std::string& value) {
   return true;
 }
 
+bool BoundedQueue::has_record() const {
+  size_t position = dequeue_.load(std::memory_order_relaxed);
+  return cells_[position & mask_].sequence.load(std::memory_order_acquire) == position + 1;
+}
+
 }  // namespace espd::log

@@ -17,6 +17,8 @@ class BoundedQueue {
 
   bool push(std::string&& value);
   bool pop(std::string& value);
+  // Consumer only: whether pop() would return a record now.
+  bool has_record() const;
   size_t capacity() const { return mask_ + 1; }
 
  private:

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
 namespace espd::log {
@@ -88,7 +87,7 @@ void LogWriter::start(size_t queue_records) {
 
 void LogWriter::stop() {
   if (!running_.exchange(false)) return;
-  wake_.notify_one();
+  wake_writer();
   thread_.join();
   std::string line;
   while (queue_->pop(line))
@@ -153,6 +152,13 @@ std::string LogWriter::configure(const Destinations& destinations) {
 
 void LogWriter::request_reopen() {
   reopen_.store(true);
+  wake_writer();
+}
+
+void LogWriter::wake_writer() {
+  // Under the mutex: the writer holds it from its last look at the queue and the flags until
+  // wait() releases it, so this notification cannot fall in between and be lost.
+  std::lock_guard lock(wake_mutex_);
   wake_.notify_one();
 }
 
@@ -169,7 +175,10 @@ void LogWriter::submit(Stream stream, std::string&& line) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (sleeping_.load(std::memory_order_relaxed)) wake_.notify_one();
+  // Pairs with the fence in run(): either the writer sees this record before it sleeps, or this
+  // sees it sleeping (or about to) and wakes it.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (sleeping_.load(std::memory_order_relaxed)) wake_writer();
 }
 
 void LogWriter::write_record(Stream stream, const std::string& line) {
@@ -222,10 +231,13 @@ void LogWriter::run() {
       flush_all();
     }
     if (any) continue;
+    // Sleeps until a record, a reopen or stop() comes, with no timeout: an idle process does not
+    // wake up for its log writer.
     std::unique_lock lock(wake_mutex_);
-    sleeping_.store(true);
-    wake_.wait_for(lock, std::chrono::milliseconds(20));
-    sleeping_.store(false);
+    sleeping_.store(true, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with the fence in submit()
+    if (!queue_->has_record() && !reopen_.load() && running_.load()) wake_.wait(lock);
+    sleeping_.store(false, std::memory_order_relaxed);
   }
 }
 

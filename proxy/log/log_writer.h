@@ -55,6 +55,7 @@ class LogWriter {
  private:
   LogWriter() = default;
   void run();
+  void wake_writer();
   void write_record(Stream stream, const std::string& line);
   void flush_all();
   void reopen_files();

@@ -13,6 +13,7 @@
 #include "proxy/admin/config_document.h"
 #include "proxy/admin/config_files.h"
 #include "proxy/log/event.h"
+#include "proxy/runtime/control_tick.h"
 #include "proxy/runtime/fd_limit.h"
 #include "proxy/runtime/log_setup.h"
 
@@ -55,8 +56,6 @@ void log_warnings(const config::Diagnostics& diagnostics) {
     }
   }
 }
-
-constexpr uint64_t kTickMs = 50;
 
 // Ticket keys are shared by all listeners: rotate at the shortest period any of them asks for.
 uint64_t ticket_rotation_ms(const Snapshot& snapshot) {
@@ -182,10 +181,9 @@ int Supervisor::run() {
     event_add(ev, nullptr);
     events_.push_back(ev);
   }
-  tick_ = event_new(base_, -1, EV_PERSIST, &Supervisor::on_tick, this);
-  timeval tick{0, static_cast<suseconds_t>(kTickMs * 1000)};
-  event_add(tick_, &tick);
+  tick_ = evtimer_new(base_, &Supervisor::on_tick, this);
   next_ticket_rotation_ms_ = steady_ms() + ticket_rotation_ms(*current());
+  schedule_tick();  // the first certificate expiry check at once
 
   workers_running_ = workers_.size();
   for (auto& worker : workers_)
@@ -313,6 +311,14 @@ void Supervisor::begin_shutdown() {
     Worker* w = worker.get();
     w->post([w] { w->begin_shutdown(); });
   }
+  schedule_tick();  // from now on every kShutdownPollMs
+}
+
+void Supervisor::schedule_tick() {
+  uint64_t delay = control_tick_delay_ms(steady_ms(), shutting_down_, next_expiry_check_ms_,
+                                         next_ticket_rotation_ms_);
+  timeval tv{static_cast<time_t>(delay / 1000), static_cast<suseconds_t>(delay % 1000 * 1000)};
+  event_add(tick_, &tv);  // replaces the pending deadline, if any
 }
 
 void Supervisor::on_tick(evutil_socket_t, short, void* arg) {
@@ -320,6 +326,7 @@ void Supervisor::on_tick(evutil_socket_t, short, void* arg) {
   uint64_t now = steady_ms();
   if (self->shutting_down_) {
     self->check_shutdown_progress();
+    self->schedule_tick();
     return;
   }
   if (now >= self->next_expiry_check_ms_) {
@@ -330,6 +337,7 @@ void Supervisor::on_tick(evutil_socket_t, short, void* arg) {
     certs::SessionTicketKeys::instance().rotate();
     self->next_ticket_rotation_ms_ = now + ticket_rotation_ms(*self->current());
   }
+  self->schedule_tick();
 }
 
 void Supervisor::check_certificate_expiry() {

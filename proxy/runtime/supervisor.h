@@ -48,6 +48,8 @@ class Supervisor : public admin::AdminBackend {
   void reload();
   void begin_shutdown();
   void check_shutdown_progress();
+  // Arms the control thread's one-shot tick for when something is next due (control_tick.h).
+  void schedule_tick();
   // Logs "certificate_expiring" when a certificate in use is past 30 or 7 days left (once each).
   void check_certificate_expiry();
 

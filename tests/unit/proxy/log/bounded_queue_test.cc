@@ -22,6 +22,23 @@ TEST_CASE("the queue refuses records when full and keeps order") {
   CHECK(queue.push("again"));
 }
 
+TEST_CASE("has_record says whether pop would return a record") {
+  BoundedQueue queue(4);
+  CHECK_FALSE(queue.has_record());
+  CHECK(queue.push("a"));
+  CHECK(queue.has_record());
+  std::string value;
+  REQUIRE(queue.pop(value));
+  CHECK_FALSE(queue.has_record());
+  for (int i = 0; i < 4; ++i)  // around the ring
+    CHECK(queue.push(std::to_string(i)));
+  for (int i = 0; i < 4; ++i) {
+    CHECK(queue.has_record());
+    REQUIRE(queue.pop(value));
+  }
+  CHECK_FALSE(queue.has_record());
+}
+
 TEST_CASE("records from several producer threads all arrive exactly once") {
   BoundedQueue queue(1 << 16);
   constexpr int kThreads = 4, kPerThread = 5000;
