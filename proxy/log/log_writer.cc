@@ -175,10 +175,10 @@ void LogWriter::submit(Stream stream, std::string&& line) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  // Pairs with the fence in run(): either the writer sees this record before it sleeps, or this
-  // sees it sleeping (or about to) and wakes it.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (sleeping_.load(std::memory_order_relaxed)) wake_writer();
+  // Pairs with the exchange in run(): both read-modify-write the flag, so one comes first. If
+  // this one does, the writer's exchange reads it (acquire) and then sees the record; if the
+  // writer's does, this one reads true and wakes it.
+  if (sleeping_.exchange(false, std::memory_order_acq_rel)) wake_writer();
 }
 
 void LogWriter::write_record(Stream stream, const std::string& line) {
@@ -234,8 +234,7 @@ void LogWriter::run() {
     // Sleeps until a record, a reopen or stop() comes, with no timeout: an idle process does not
     // wake up for its log writer.
     std::unique_lock lock(wake_mutex_);
-    sleeping_.store(true, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with the fence in submit()
+    sleeping_.exchange(true, std::memory_order_acq_rel);  // pairs with the one in submit()
     if (!queue_->has_record() && !reopen_.load() && running_.load()) wake_.wait(lock);
     sleeping_.store(false, std::memory_order_relaxed);
   }
