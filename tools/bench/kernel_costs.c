@@ -8,6 +8,10 @@
 //                     50 us, so that every wait sleeps and is woken, against the same loop with the
 //                     writer never pausing (the wait finds the pipe ready): the difference is
 //                     what going to sleep and being woken costs
+//   timer sleep       clock_nanosleep() for 50 us with a 1 us timer slack: the CPU a sleep woken
+//                     by the thread's own timer costs, and how long it really lasts (what a
+//                     worker that slept a fixed time to gather events, instead of being woken by
+//                     each one, would pay)
 // Numbers for docs/PERFORMANCE.md's account of CPU per request; no proxy involved.
 //
 // Usage: cc -O2 -o kernel_costs tools/bench/kernel_costs.c && taskset -c 0 ./kernel_costs
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -51,8 +56,8 @@ static void tcp_pair(int* a, int* b) {
   int listener = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   socklen_t length = sizeof(address);
-  if (bind(listener, (struct sockaddr*)&address, sizeof(address)) != 0 || listen(listener, 1) != 0 ||
-      getsockname(listener, (struct sockaddr*)&address, &length) != 0)
+  if (bind(listener, (struct sockaddr*)&address, sizeof(address)) != 0 ||
+      listen(listener, 1) != 0 || getsockname(listener, (struct sockaddr*)&address, &length) != 0)
     die("listen");
   *a = socket(AF_INET, SOCK_STREAM, 0);
   if (connect(*a, (struct sockaddr*)&address, sizeof(address)) != 0) die("connect");
@@ -72,8 +77,10 @@ static double loopback_round_trip(long rounds, int use_send) {
   double start = cpu_us();
   for (long i = 0; i < rounds; i++) {
     if (use_send) {
-      if (send(a, message, sizeof(message), MSG_NOSIGNAL) <= 0 || recv(b, buffer, sizeof(buffer), 0) <= 0 ||
-          send(b, message, sizeof(message), MSG_NOSIGNAL) <= 0 || recv(a, buffer, sizeof(buffer), 0) <= 0)
+      if (send(a, message, sizeof(message), MSG_NOSIGNAL) <= 0 ||
+          recv(b, buffer, sizeof(buffer), 0) <= 0 ||
+          send(b, message, sizeof(message), MSG_NOSIGNAL) <= 0 ||
+          recv(a, buffer, sizeof(buffer), 0) <= 0)
         die("send/recv");
     } else {
       if (write(a, message, sizeof(message)) <= 0 || read(b, buffer, sizeof(buffer)) <= 0 ||
@@ -130,18 +137,44 @@ static double epoll_wait_loop(long bytes, int gap_us, int writer_cpu, long* slee
   return per_wait;
 }
 
+static double now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+// CPU per clock_nanosleep() of `sleep_us`; *wall_us gets the time each one really took.
+static double timer_sleep(long rounds, long sleep_us, double* wall_us) {
+  prctl(PR_SET_TIMERSLACK, 1000UL);  // 1 us: otherwise the default 50 us slack is added
+  struct timespec pause = {0, sleep_us * 1000};
+  double wall_start = now_us();
+  double start = cpu_us();
+  for (long i = 0; i < rounds; ++i)
+    clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, NULL);
+  double per_sleep = (cpu_us() - start) / rounds;
+  *wall_us = (now_us() - wall_start) / rounds;
+  return per_sleep;
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   int cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
   int writer_cpu = cpus > 1 ? 1 : 0;
   printf("null syscall (getppid)                    %6.2f us\n", null_syscall(2000000));
-  printf("loopback TCP, 1,100 bytes, write / read   %6.2f us per call\n", loopback_round_trip(200000, 0));
-  printf("loopback TCP, 1,100 bytes, send / recv    %6.2f us per call\n", loopback_round_trip(200000, 1));
+  printf("loopback TCP, 1,100 bytes, write / read   %6.2f us per call\n",
+         loopback_round_trip(200000, 0));
+  printf("loopback TCP, 1,100 bytes, send / recv    %6.2f us per call\n",
+         loopback_round_trip(200000, 1));
   long sleeps_ready, sleeps_woken;
   double ready = epoll_wait_loop(500000, 0, writer_cpu, &sleeps_ready);
   double woken = epoll_wait_loop(50000, 50, writer_cpu, &sleeps_woken);
-  printf("epoll_wait + read, event already there    %6.2f us (%ld sleeps in 500,000)\n", ready, sleeps_ready);
-  printf("epoll_wait + read, asleep until woken     %6.2f us (%ld sleeps in 50,000)\n", woken, sleeps_woken);
+  printf("epoll_wait + read, event already there    %6.2f us (%ld sleeps in 500,000)\n", ready,
+         sleeps_ready);
+  printf("epoll_wait + read, asleep until woken     %6.2f us (%ld sleeps in 50,000)\n", woken,
+         sleeps_woken);
   printf("so one sleep and wake-up costs about      %6.2f us\n", woken - ready);
+  double wall;
+  double timer = timer_sleep(20000, 50, &wall);
+  printf("timer sleep of 50 us (clock_nanosleep)    %6.2f us (lasted %.1f us)\n", timer, wall);
   return 0;
 }
