@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Profiles espd (or a peer) under the bench's HTTP/1.1 keep-alive job (or, with --job, the
-full-handshake job): the same real servers, configuration and load as the bench, with one of
-  perf       perf record (cpu-clock) of the proxy during the load, then the top functions
+"""Profiles espd (or a peer) under the bench's HTTP/1.1 keep-alive job (or, with --job, another
+of its jobs): the same real servers, configuration and load as the bench, with one of
+  perf       perf record (cpu-clock) of the proxy during the load, then the top functions and
+             where its time goes (user space; each kind of system call with what runs inside
+             it), in us per request; with --beside PEER (and --job h1_rate) espd and PEER at
+             the same time, in the bench's side-by-side job
   strace     strace -c -f attached during the load: syscalls per request
   callgrind  espd under valgrind --tool=callgrind, collecting during the load only:
              instructions and heap allocations per request, by function (independent of how
@@ -50,25 +53,106 @@ def load(env, peer, seconds, connections):
     return values
 
 
-def run_perf(env, peer, args, out):
-    data = out / ("perf-%s.data" % peer.name)
+def start_perf_record(data, pids):
     record = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-o", str(data),
-                               "-p", ",".join(str(p) for p in procstat.process_tree(peer.pid))],
+                               "-p", ",".join(str(p) for p in pids)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(0.5)
-    values = load(env, peer, args.seconds, args.connections)
+    return record
+
+
+def stop_perf_record(record):
     record.send_signal(2)
     record.wait(timeout=60)
-    report = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--stdio", "--percent-limit",
-                             "0.7", "-g", "none", "--sort", "dso,symbol"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
-    (out / ("perf-%s.txt" % peer.name)).write_text(report)
-    by_dso = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--stdio", "-g", "none",
-                             "--sort", "dso"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
-    (out / ("perf-%s-dso.txt" % peer.name)).write_text(by_dso)
+
+
+def perf_reports(data, out, name):
+    """The three reports of one proxy's samples, written to OUT/perf-NAME*.txt: top functions,
+    share by library, inclusive share by function."""
+
+    def report(*options):
+        return subprocess.run(["perf", "report", "-i", str(data), "--stdio", "-g", "none", *options],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+
+    top = report("--no-children", "--percent-limit", "0.7", "--sort", "dso,symbol")
+    by_dso = report("--no-children", "--sort", "dso")
+    inclusive = report("--children", "--sort", "symbol")
+    for suffix, text in (("", top), ("-dso", by_dso), ("-inclusive", inclusive)):
+        (out / ("perf-%s%s.txt" % (name, suffix))).write_text(text)
+    return top, by_dso, inclusive
+
+
+def run_perf(env, peer, args, out):
+    data = out / ("perf-%s.data" % peer.name)
+    record = start_perf_record(data, procstat.process_tree(peer.pid))
+    values = load(env, peer, args.seconds, args.connections)
+    stop_perf_record(record)
+    top, by_dso, inclusive = perf_reports(data, out, peer.name)
     print("requests: %d (%.0f/s)" % (values["requests"], values["req_per_s"]))
-    for text in (by_dso, report):
+    for text in (by_dso, top):
         print("\n".join(line[:150] for line in text.splitlines() if line.strip() and not line.startswith("#")))
+    print_kernel_split(by_dso, inclusive, values.get("cpu_us_per_request"))
+
+
+def run_perf_side_by_side(env, espd, peer, args, out):
+    """perf on espd and a peer while both serve the bench's side-by-side job (half the fixed rate
+    each, at the same time on the proxy CPU): the split of each one's time measured in the same
+    seconds of the machine."""
+    # One recording per proxy (perf report's thread filters drop kernel samples here).
+    data = {proxy.name: out / ("perf-%s-beside.data" % proxy.name) for proxy in (espd, peer)}
+    records = [start_perf_record(data[proxy.name], procstat.process_tree(proxy.pid)) for proxy in (espd, peer)]
+    values, problems = jobs.http1_side_by_side(env, espd, peer, args.seconds, args.connections, RATE)
+    for record in records:
+        stop_perf_record(record)
+    if problems:
+        raise SystemExit("load run failed: %s" % problems)
+    cpu = {espd.name: values.get("espd_cpu_us_per_request"), peer.name: values.get("cpu_us_per_request")}
+    served = {espd.name: values.get("espd_req_per_s"), peer.name: values.get("req_per_s")}
+    for name in (espd.name, peer.name):
+        _, by_dso, inclusive = perf_reports(data[name], out, "%s-beside" % name)
+        print("\n%s: %.0f req/s, %.1f us of CPU per request" % (name, served[name] or 0, cpu[name] or 0))
+        print_kernel_split(by_dso, inclusive, cpu[name])
+    if cpu[espd.name] and cpu[peer.name]:
+        print("\nespd / %s: %.3f" % (peer.name, cpu[espd.name] / cpu[peer.name]))
+
+
+# Kernel entry points whose inclusive share says where a proxy's system time goes. A syscall's
+# share includes everything done in its context: for a loopback send, the receiving side's TCP
+# processing (softirq) and waking the receiver; for epoll_wait, going to sleep and waking up.
+KERNEL_SPLIT = (
+    ("user space", "(user space)"),
+    ("all system calls", "do_syscall_64"),
+    ("  send (sendto, sendmsg, write, writev)", ("__x64_sys_sendto", "__x64_sys_sendmsg", "__x64_sys_write",
+                                                 "__x64_sys_writev")),
+    ("    of which the receiver's TCP input (softirq)", "net_rx_action"),
+    ("    of which waking the receiver", "sock_def_readable"),
+    ("  receive (recvfrom, recvmsg, read, readv)", ("__x64_sys_recvfrom", "__x64_sys_recvmsg", "__x64_sys_read",
+                                                    "__x64_sys_readv")),
+    ("  epoll_wait", ("__x64_sys_epoll_wait", "__x64_sys_epoll_pwait")),
+    ("    of which asleep and waking up (schedule)", "schedule_hrtimeout_range_clock"),
+    ("    of which polling the ready sockets", "ep_item_poll.isra.0"),
+    ("  epoll_ctl", "__x64_sys_epoll_ctl"),
+    ("  accept", ("__x64_sys_accept4", "__x64_sys_accept")),
+)
+
+
+def print_kernel_split(by_dso, inclusive_report, cpu_us_per_request):
+    """Share of the proxy's samples in user space and under each KERNEL_SPLIT entry point (perf
+    --children), and as microseconds per request when the job measured the proxy's CPU per
+    request."""
+    kernel = sum(float(m.group(1)) for m in re.finditer(r"([\d.]+)%\s+\[kernel", by_dso))
+    shares = {"(user space)": 100.0 - kernel}
+    for line in inclusive_report.splitlines():
+        match = re.match(r"\s+([\d.]+)%\s+[\d.]+%\s+\[k\] (\S+)", line)
+        if match:
+            shares.setdefault(match.group(2), float(match.group(1)))
+    print("\nwhere the proxy's time goes (share of its samples%s):" %
+          (", and us per request" if cpu_us_per_request else ""))
+    for label, symbols in KERNEL_SPLIT:
+        names = (symbols,) if isinstance(symbols, str) else symbols
+        share = sum(shares.get(name, 0.0) for name in names)
+        per_request = " %6.1f us" % (share / 100 * cpu_us_per_request) if cpu_us_per_request else ""
+        print("  %-50s %5.1f %%%s" % (label, share, per_request))
 
 
 def run_strace(env, peer, args, out):
@@ -182,9 +266,14 @@ def main():
                         help="h1: HTTP/1.1 keep-alive (figure 1); h1_rate: the same at a fixed rate (figure 4); "
                              "h2: HTTP/2, h2load 8 x 32 streams (figure 2); hs_*: full handshakes (figure 3)")
     parser.add_argument("--fixed-rate", type=int, default=8000, help="h1_rate: requests/s offered")
+    parser.add_argument("--beside", choices=sorted(set(PEERS) - {"espd"}),
+                        help="perf, --job h1_rate: profile espd and this peer at the same time, each "
+                             "serving half the fixed rate (the bench's h1_side job)")
     parser.add_argument("--preload", help="a shared object preloaded into the proxy (experiments: what a "
                                           "change would gain, measured before the change is made)")
     args = parser.parse_args()
+    if args.beside and (args.tool != "perf" or args.job != "h1_rate"):
+        parser.error("--beside works with perf and --job h1_rate only")
     global JOB, RATE
     JOB, RATE = args.job, args.fixed_rate
     env = Environment(args.workdir, args.espd, None)
@@ -195,6 +284,14 @@ def main():
     try:
         if args.tool == "callgrind":
             run_callgrind(env, args, out)
+            return
+        if args.beside:
+            espd, other = PEERS["espd"](env, args.workers), PEERS[args.beside](env, args.workers)
+            espd.extra_env = preload_env(args)
+            with espd, other:
+                for proxy in (espd, other):
+                    jobs.http1_keepalive(env, proxy, 1, args.connections)  # warm: pools, buffers
+                run_perf_side_by_side(env, espd, other, args, out)
             return
         peer = PEERS[args.peer](env, args.workers)
         peer.extra_env = preload_env(args)
