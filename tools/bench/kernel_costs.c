@@ -12,6 +12,12 @@
 //                     by the thread's own timer costs, and how long it really lasts (what a
 //                     worker that slept a fixed time to gather events, instead of being woken by
 //                     each one, would pay)
+//   waker's send     what the SENDER pays for a 100-byte loopback TCP send (wall time inside
+//                     send(), the sender never sleeps) when the receiving process, on this CPU, is
+//                     asleep in epoll_wait, against the same when the receiver spins on
+//                     epoll_wait with no timeout (awake): on loopback the sender runs the
+//                     receiver's TCP input and wakes it, so a receiver that sleeps makes every
+//                     sender pay for its wake-up
 // Numbers for docs/PERFORMANCE.md's account of CPU per request; no proxy involved.
 //
 // Usage: cc -O2 -o kernel_costs tools/bench/kernel_costs.c && taskset -c 0 ./kernel_costs
@@ -156,6 +162,56 @@ static double timer_sleep(long rounds, long sleep_us, double* wall_us) {
   return per_sleep;
 }
 
+// Mean wall time of send() in a process pinned to `sender_cpu` that sends 100 bytes every 50 us
+// (spinning between sends, never sleeping) to this process, which waits in epoll_wait: asleep
+// (`receiver_spins` 0) or polling with timeout 0.
+static double waker_send(long messages, int sender_cpu, int receiver_spins) {
+  int a, b;
+  tcp_pair(&a, &b);
+  int result[2];
+  if (pipe(result) != 0) die("pipe");
+  pid_t sender = fork();
+  if (sender == 0) {
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    CPU_SET(sender_cpu, &cpus);
+    sched_setaffinity(0, sizeof(cpus), &cpus);
+    close(b);
+    char message[100] = {0};
+    double in_send = 0;
+    double next = now_us();
+    for (long i = 0; i < messages; ++i) {
+      next += 50;
+      while (now_us() < next) {
+      }
+      double before = now_us();
+      if (send(a, message, sizeof(message), MSG_NOSIGNAL) != (ssize_t)sizeof(message)) _exit(1);
+      in_send += now_us() - before;
+    }
+    double mean = in_send / messages;
+    if (write(result[1], &mean, sizeof(mean)) != sizeof(mean)) _exit(1);
+    _exit(0);
+  }
+  close(a);
+  close(result[1]);
+  int poller = epoll_create1(0);
+  struct epoll_event interest = {.events = EPOLLIN};
+  epoll_ctl(poller, EPOLL_CTL_ADD, b, &interest);
+  char buffer[4096];
+  for (;;) {
+    struct epoll_event ready;
+    if (epoll_wait(poller, &ready, 1, receiver_spins ? 0 : -1) != 1) continue;
+    if (recv(b, buffer, sizeof(buffer), 0) <= 0) break;  // end: the sender exited
+  }
+  double mean = 0;
+  if (read(result[0], &mean, sizeof(mean)) != sizeof(mean)) die("sender");
+  waitpid(sender, NULL, 0);
+  close(poller);
+  close(b);
+  close(result[0]);
+  return mean;
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   int cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -176,5 +232,10 @@ int main(void) {
   double wall;
   double timer = timer_sleep(20000, 50, &wall);
   printf("timer sleep of 50 us (clock_nanosleep)    %6.2f us (lasted %.1f us)\n", timer, wall);
+  double to_awake = waker_send(40000, writer_cpu, 1);
+  double to_asleep = waker_send(40000, writer_cpu, 0);
+  printf("sender's send, 100 bytes, receiver awake  %6.2f us\n", to_awake);
+  printf("same, receiver asleep in epoll_wait       %6.2f us\n", to_asleep);
+  printf("so the sender pays for each wake-up about %6.2f us\n", to_asleep - to_awake);
   return 0;
 }
