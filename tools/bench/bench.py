@@ -44,7 +44,7 @@ def options():
     parser.add_argument("--report", metavar="JSON", help="print the table of an earlier run's JSON and exit")
     parser.add_argument("--peers", default="espd,haproxy,nginx,nghttpx",
                         help="also: espd-busy-poll (espd with busy_poll_us 50, for comparing the two)")
-    parser.add_argument("--only", default="h1,h1_rate,h1_side,h2,handshakes,idle,download,upload",
+    parser.add_argument("--only", default="h1,h1_rate,h1_side,h2,handshakes,idle,idle_many,download,upload",
                         help="jobs to run (comma-separated)")
     parser.add_argument("--fixed-rate", type=int,
                         help="HTTP/1.1 requests/s offered to every proxy in the h1_rate job (default 8000, "
@@ -61,6 +61,9 @@ def options():
     parser.add_argument("--idle-rounds", type=int, default=1,
                         help="rounds that measure idle-connection memory (it hardly varies, and opening "
                              "10,000 TLS connections per peer takes a while on a loaded machine)")
+    parser.add_argument("--many-idle-connections", type=int, default=100000,
+                        help="job idle_many (espd only, first round, not in --quick): espd's RSS holding "
+                             "this many idle TLS connections; needs a file limit that high")
     parser.add_argument("--big-mib", type=int, help="size of the transferred file")
     args = parser.parse_args()
     quick = args.quick
@@ -171,6 +174,9 @@ def run_peer(env, args, recorder, name, round_index):
     memory_jobs = []
     if "idle" in args.only and round_index < args.idle_rounds:
         memory_jobs.append(("idle", lambda peer: jobs.idle_connections(env, peer, args.idle_connections, settle)))
+    if "idle_many" in args.only and name == "espd" and round_index == 0 and not args.quick:
+        memory_jobs.append(("idle_many",
+                            lambda peer: jobs.many_idle_connections(env, peer, args.many_idle_connections, settle)))
     for direction in ("download", "upload"):
         if direction in args.only:
             memory_jobs.append((direction, lambda peer, d=direction: jobs.transfer(env, peer, d, args.quick, settle)))
@@ -225,6 +231,7 @@ def main():
                      "h2_streams_per_client": args.h2_streams,
                      "handshake_concurrency": args.handshake_concurrency,
                      "idle_connections": args.idle_connections, "idle_rounds": min(args.idle_rounds, args.rounds),
+                     "many_idle_connections": args.many_idle_connections,
                      "transfer_bytes": args.big_mib << 20}})
     print("bench: %s; %s" % (meta["cpu"], meta["pinning"]), flush=True)
 

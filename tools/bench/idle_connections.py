@@ -7,7 +7,11 @@ Prints one JSON line when all connections are idle: {"held": N, "ok": <2xx answe
 "failed": <connections that failed>, "first_error": "..."}; then, after stdin closes, closes them.
 
 Usage: idle_connections.py --connect 127.0.0.1:PORT --sni NAME --host HOST --path /1k -n N
-                           [--parallel 64]
+                           [--parallel 64] [--sources 127.0.1.1,127.0.1.2]
+
+--sources: local addresses the connections are made from, in turn. One source address and port
+can reach one proxy port through the ephemeral port range only (about 28,000 connections on
+Linux's default), so more connections than that need several (any 127.x.y.z is local).
 """
 
 import argparse
@@ -17,9 +21,10 @@ import ssl
 import sys
 
 
-async def open_one(address, port, context, sni, request, results, held):
+async def open_one(address, port, source, context, sni, request, results, held):
     try:
-        reader, writer = await asyncio.open_connection(address, port, ssl=context, server_hostname=sni)
+        reader, writer = await asyncio.open_connection(address, port, ssl=context, server_hostname=sni,
+                                                       local_addr=(source, 0) if source else None)
         writer.write(request)
         head = await reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
@@ -46,7 +51,9 @@ async def main():
     parser.add_argument("--path", default="/")
     parser.add_argument("-n", type=int, required=True)
     parser.add_argument("--parallel", type=int, default=64)
+    parser.add_argument("--sources", default="", help="comma-separated local addresses, used in turn")
     args = parser.parse_args()
+    sources = [s for s in args.sources.split(",") if s] or [None]
     address, port = args.connect.rsplit(":", 1)
 
     context = ssl.create_default_context()
@@ -58,11 +65,12 @@ async def main():
     held = []
     gate = asyncio.Semaphore(args.parallel)
 
-    async def bounded():
+    async def bounded(index):
         async with gate:
-            await open_one(address, int(port), context, args.sni, request, results, held)
+            await open_one(address, int(port), sources[index % len(sources)], context, args.sni, request, results,
+                           held)
 
-    await asyncio.gather(*(bounded() for _ in range(args.n)))
+    await asyncio.gather(*(bounded(index) for index in range(args.n)))
     print(json.dumps({"held": len(held), **results}), flush=True)
 
     # Idle until told to stop (the driver measures the proxy meanwhile).

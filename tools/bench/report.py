@@ -38,6 +38,9 @@ ROWS = [
     ("h2_proxy_wakeups", "   proxy wake-ups per 1,000 HTTP/2 requests", "h2", "proxy_wakeups_per_1000", 1, None),
     ("h2_load_wakeups", "   load side's wake-ups per 1,000 requests", "h2", "load_wakeups_per_1000", 1, None),
     ("idle_kib", "5. KiB per idle TLS connection", "idle", "bytes_per_connection", 1 / 1024, "lower"),
+    ("idle_many_held", "   espd holding many idle TLS connections: how many", "idle_many", "connections", 1, None),
+    ("idle_many_rss_mib", "   espd's RSS then, MiB", "idle_many", "rss_after", 1 / 1048576, None),
+    ("idle_many_kib", "   KiB per connection at that count", "idle_many", "bytes_per_connection", 1 / 1024, None),
     ("download_mb_s", "6. download MB/s", "download", "bytes_per_s", 1e-6, "higher"),
     ("download_rss_mib", "   RSS growth, MiB", "download", "rss_growth", 1 / 1048576, "lower"),
     ("download_proxy_busy", "   proxy CPU busy (1 = one core)", "download", "proxy_cpu_busy", 1, None),
@@ -86,6 +89,8 @@ ABSOLUTE_TARGETS = [
     ("download_rss_mib", 32, "RSS growth during the 1 GiB download < 32 MiB"),
     ("upload_rss_mib", 32, "RSS growth during the 1 GiB upload < 32 MiB"),
 ]
+MANY_IDLE = 100000  # the second memory target: this many idle TLS connections within 1 GiB of RSS
+MANY_IDLE_RSS_MIB = 1024
 
 
 def median_values(rounds):
@@ -110,6 +115,7 @@ def summarize(peers, ceiling):
                 values[key] = "invalid"
             elif rounds and all(r.get("status") == "n/a" for r in rounds):
                 values[key] = "n/a"
+                values[figure + "_reason"] = rounds[0].get("reason")
             else:
                 median = median_values(rounds).get(field)
                 values[key] = None if median is None else median * scale
@@ -212,7 +218,19 @@ def targets(summary):
             results.append({"target": text, "status": "not measurable", "espd": mine})
         else:
             results.append({"target": text, "status": "met" if mine < bound else "not met", "espd": mine})
+    results.append(_many_idle_target(espd))
     return results
+
+
+def _many_idle_target(espd):
+    """100,000 idle TLS connections held by one espd within 1 GiB of RSS (job idle_many)."""
+    text = "%s idle TLS connections held within %d MiB of RSS" % (format(MANY_IDLE, ","), MANY_IDLE_RSS_MIB)
+    held, rss = espd.get("idle_many_held"), espd.get("idle_many_rss_mib")
+    if not _number(held) or not _number(rss) or held < MANY_IDLE:
+        reason = espd.get("idle_many_reason") or (
+            "held %s" % _format(held) if _number(held) else "job idle_many not run")
+        return {"target": text, "status": "not measurable", "espd": None, "reason": reason}
+    return {"target": text, "status": "met" if rss <= MANY_IDLE_RSS_MIB else "not met", "espd": rss}
 
 
 def targets_text(results):
@@ -224,5 +242,7 @@ def targets_text(results):
                                                        _format(entry["reference_value"]), entry["ratio"])
         elif _number(entry.get("espd")):
             detail = " (espd %s)" % _format(entry["espd"])
+        elif entry.get("reason"):
+            detail = " (%s)" % entry["reason"]
         lines.append("  [%s] %s%s" % (entry["status"], entry["target"], detail))
     return "\n".join(lines)
