@@ -226,6 +226,9 @@ def _many_idle_target(espd):
     """100,000 idle TLS connections held by one espd within 1 GiB of RSS (job idle_many)."""
     text = "%s idle TLS connections held within %d MiB of RSS" % (format(MANY_IDLE, ","), MANY_IDLE_RSS_MIB)
     held, rss = espd.get("idle_many_held"), espd.get("idle_many_rss_mib")
+    if held == "invalid":
+        return {"target": text, "status": "not measurable", "espd": None,
+                "reason": "job idle_many had a problem (see PROBLEMS)"}
     if not _number(held) or not _number(rss) or held < MANY_IDLE:
         reason = espd.get("idle_many_reason") or (
             "held %s" % _format(held) if _number(held) else "job idle_many not run")
