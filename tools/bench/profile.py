@@ -129,8 +129,10 @@ KERNEL_SPLIT = (
     ("  receive (recvfrom, recvmsg, read, readv)", ("__x64_sys_recvfrom", "__x64_sys_recvmsg", "__x64_sys_read",
                                                     "__x64_sys_readv")),
     ("  epoll_wait", ("__x64_sys_epoll_wait", "__x64_sys_epoll_pwait")),
-    ("    of which asleep and waking up (schedule)", "schedule_hrtimeout_range_clock"),
-    ("    of which polling the ready sockets", "ep_item_poll.isra.0"),
+    # Names as this kernel (6.18) has them; other builds may not have the .isra clone.
+    ("    of which asleep and waking up (schedule)", ("schedule_hrtimeout_range_clock",
+                                                      "schedule_hrtimeout_range")),
+    ("    of which polling the ready sockets", ("ep_item_poll.isra.0", "ep_item_poll")),
     ("  epoll_ctl", "__x64_sys_epoll_ctl"),
     ("  accept", ("__x64_sys_accept4", "__x64_sys_accept")),
 )
