@@ -100,6 +100,13 @@ static double loopback_round_trip(long rounds, int use_send) {
   return per_call;
 }
 
+static void pin_to_cpu(int cpu) {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  CPU_SET(cpu, &cpus);
+  sched_setaffinity(0, sizeof(cpus), &cpus);
+}
+
 // CPU per epoll_wait + read of one byte, written by a child pinned to `writer_cpu` every
 // `gap_us` (0: back to back).
 static double epoll_wait_loop(long bytes, int gap_us, int writer_cpu, long* sleeps) {
@@ -107,10 +114,7 @@ static double epoll_wait_loop(long bytes, int gap_us, int writer_cpu, long* slee
   if (pipe(pipe_fds) != 0) die("pipe");
   pid_t writer = fork();
   if (writer == 0) {
-    cpu_set_t cpus;
-    CPU_ZERO(&cpus);
-    CPU_SET(writer_cpu, &cpus);
-    sched_setaffinity(0, sizeof(cpus), &cpus);
+    pin_to_cpu(writer_cpu);
     close(pipe_fds[0]);
     struct timespec gap = {0, gap_us * 1000L};
     for (long i = 0; i < bytes; i++) {
@@ -172,10 +176,7 @@ static double waker_send(long messages, int sender_cpu, int receiver_spins) {
   if (pipe(result) != 0) die("pipe");
   pid_t sender = fork();
   if (sender == 0) {
-    cpu_set_t cpus;
-    CPU_ZERO(&cpus);
-    CPU_SET(sender_cpu, &cpus);
-    sched_setaffinity(0, sizeof(cpus), &cpus);
+    pin_to_cpu(sender_cpu);
     close(b);
     char message[100] = {0};
     double in_send = 0;
